@@ -1,0 +1,432 @@
+//! Configuration: one TOML file (`config/default.toml` embedded, `config/distributed.toml`
+//! with Kafka and ClickHouse) plus secrets from the environment only.
+//!
+//! Relative paths in the file are resolved from the working directory, the way the
+//! README's commands run hearken (from the project root).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::language::Lang;
+use crate::core::noise::NoiseConfig;
+use crate::core::priority::PriorityConfig;
+
+pub const DEFAULT_CONFIG: &str = "config/default.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub mode: Mode,
+    /// Where the embedded stores live (case store, search index, dead letters).
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    #[serde(default)]
+    pub core: CoreConfig,
+    #[serde(default)]
+    pub pipeline: PipelineConfig,
+    /// Connectors that `hearken run` starts.
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+    #[serde(default)]
+    pub api: ApiConfig,
+    #[serde(default)]
+    pub kafka: Option<KafkaConfig>,
+    #[serde(default)]
+    pub clickhouse: Option<ClickHouseConfig>,
+    #[serde(default)]
+    pub webhook: Option<WebhookConfig>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// One process, no servers: in-process channels, SQLite and tantivy on local disk.
+    #[default]
+    Embedded,
+    /// Stages joined by Kafka; posts, cases and trends in ClickHouse.
+    Distributed,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CoreConfig {
+    /// ISO 639-1 codes of the languages to score: any of "en", "id", "ms".
+    pub languages: Vec<String>,
+    /// The entities file the hospital edits.
+    pub entities: PathBuf,
+    pub noise: NoiseConfig,
+    pub priority: PriorityConfig,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        CoreConfig {
+            languages: vec!["en".into(), "id".into(), "ms".into()],
+            entities: PathBuf::from("lexicons/entities.toml"),
+            noise: NoiseConfig::default(),
+            priority: PriorityConfig::default(),
+        }
+    }
+}
+
+impl CoreConfig {
+    pub fn languages(&self) -> anyhow::Result<Vec<Lang>> {
+        self.languages
+            .iter()
+            .map(|code| {
+                Lang::parse(code).ok_or_else(|| {
+                    anyhow::anyhow!("core.languages: \"{code}\" is not supported; use any of \"en\", \"id\", \"ms\"")
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    /// Capacity of each channel between stages, in posts. Full channels slow the stage
+    /// before them: that is the backpressure.
+    pub channel_capacity: usize,
+    /// The sinks commit when this many posts are waiting…
+    pub batch_size: usize,
+    /// …or when the oldest has waited this long.
+    pub batch_timeout_ms: u64,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig { channel_capacity: 1024, batch_size: 1000, batch_timeout_ms: 200 }
+    }
+}
+
+/// One connector. More kinds arrive with the connectors issue.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SourceConfig {
+    /// A JSONL file of posts, read once from its last checkpoint.
+    Replay { path: PathBuf },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    pub listen: String,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig { listen: "127.0.0.1:8080".into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaConfig {
+    /// Comma-separated host:port list; `HEARKEN_KAFKA_BROKERS` overrides it.
+    pub brokers: String,
+    #[serde(default = "default_group")]
+    pub group_id: String,
+    #[serde(default)]
+    pub topics: TopicsConfig,
+}
+
+fn default_group() -> String {
+    "hearken".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TopicsConfig {
+    pub raw: String,
+    pub scored: String,
+    pub cases: String,
+    pub deadletter: String,
+    pub partitions: i32,
+}
+
+impl Default for TopicsConfig {
+    fn default() -> Self {
+        TopicsConfig {
+            raw: "hearken.posts.raw".into(),
+            scored: "hearken.posts.scored".into(),
+            cases: "hearken.cases".into(),
+            deadletter: "hearken.deadletter".into(),
+            partitions: 6,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClickHouseConfig {
+    /// HTTP interface, e.g. "http://127.0.0.1:8123".
+    pub url: String,
+    #[serde(default = "default_database")]
+    pub database: String,
+    #[serde(default = "default_user")]
+    pub user: String,
+}
+
+fn default_database() -> String {
+    "hearken".into()
+}
+
+fn default_user() -> String {
+    "default".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// The CRM endpoint that receives case events.
+    pub url: String,
+    /// Which case events are sent, e.g. ["opened", "escalated", "resolved"].
+    #[serde(default = "default_events")]
+    pub events: Vec<String>,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    #[serde(default = "default_attempts")]
+    pub max_attempts: u32,
+}
+
+fn default_events() -> Vec<String> {
+    vec!["opened".into(), "escalated".into()]
+}
+
+fn default_timeout_ms() -> u64 {
+    5000
+}
+
+fn default_attempts() -> u32 {
+    12
+}
+
+/// API roles (DESIGN.md, "Reliability contract").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Officer,
+    Marketing,
+    Admin,
+    Ingest,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "officer" => Some(Role::Officer),
+            "marketing" => Some(Role::Marketing),
+            "admin" => Some(Role::Admin),
+            "ingest" => Some(Role::Ingest),
+            _ => None,
+        }
+    }
+}
+
+/// Secrets, read from the environment only: never from the config file or the repo.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    /// From `HEARKEN_API_TOKENS`, comma-separated `role:token`.
+    pub api_tokens: Vec<(Role, String)>,
+    /// From `HEARKEN_WEBHOOK_SECRET`.
+    pub webhook_secret: Option<String>,
+}
+
+impl Secrets {
+    pub fn from_env() -> Result<Secrets, Vec<String>> {
+        Secrets::from_vars(std::env::var("HEARKEN_API_TOKENS").ok(), std::env::var("HEARKEN_WEBHOOK_SECRET").ok())
+    }
+
+    fn from_vars(tokens: Option<String>, webhook: Option<String>) -> Result<Secrets, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut api_tokens = Vec::new();
+        for (i, entry) in tokens.as_deref().unwrap_or("").split(',').map(str::trim).filter(|e| !e.is_empty()).enumerate() {
+            match entry.split_once(':') {
+                Some((role, token)) if Role::parse(role.trim()).is_some() && token.trim().len() >= 16 => {
+                    api_tokens.push((Role::parse(role.trim()).unwrap(), token.trim().to_string()))
+                }
+                Some((role, _)) if Role::parse(role.trim()).is_none() => problems.push(format!(
+                    "HEARKEN_API_TOKENS entry {}: role \"{}\" is unknown; use officer, marketing, admin or ingest",
+                    i + 1,
+                    role.trim()
+                )),
+                Some(_) => problems.push(format!(
+                    "HEARKEN_API_TOKENS entry {}: the token is shorter than 16 characters; generate one with `openssl rand -hex 24`",
+                    i + 1
+                )),
+                None => problems.push(format!("HEARKEN_API_TOKENS entry {}: write it as role:token, e.g. officer:3f9c…", i + 1)),
+            }
+        }
+        let webhook_secret = webhook.filter(|s| !s.is_empty());
+        if problems.is_empty() {
+            Ok(Secrets { api_tokens, webhook_secret })
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+impl Config {
+    /// Reads and parses a config file. Semantic checks are in [`Config::problems`].
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            anyhow::anyhow!("cannot read config {}: {e}; pass --config FILE (the embedded default is {DEFAULT_CONFIG})", path.display())
+        })?;
+        Config::parse(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> anyhow::Result<Config> {
+        let mut config: Config = toml::from_str(text)?;
+        if let (Some(kafka), Ok(brokers)) = (config.kafka.as_mut(), std::env::var("HEARKEN_KAFKA_BROKERS")) {
+            if !brokers.trim().is_empty() {
+                kafka.brokers = brokers;
+            }
+        }
+        Ok(config)
+    }
+
+    /// The config file given, or the embedded default when it exists, or built-in defaults.
+    pub fn load_or_default(path: Option<&Path>) -> anyhow::Result<Config> {
+        match path {
+            Some(p) => Config::load(p),
+            None if Path::new(DEFAULT_CONFIG).exists() => Config::load(Path::new(DEFAULT_CONFIG)),
+            None => Config::parse(""),
+        }
+    }
+
+    /// Every problem with this config and the environment, each naming the key and what
+    /// to do. Empty when the config is usable.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Err(e) = self.core.languages() {
+            out.push(e.to_string());
+        }
+        if self.core.languages.is_empty() {
+            out.push("core.languages is empty; list at least one of \"en\", \"id\", \"ms\"".into());
+        }
+        match crate::core::EntitiesFile::load(&self.core.entities) {
+            Ok(file) if file.hospital.is_empty() && file.keyword.is_empty() => out.push(format!(
+                "core.entities: {} names no [[hospital]] and no [[keyword]]; nothing would ever be relevant",
+                self.core.entities.display()
+            )),
+            Ok(_) => {}
+            Err(e) => out.push(format!("core.entities: {e}")),
+        }
+        let p = &self.pipeline;
+        if p.channel_capacity == 0 {
+            out.push("pipeline.channel_capacity must be at least 1 (1024 is a good start)".into());
+        }
+        if p.batch_size == 0 {
+            out.push("pipeline.batch_size must be at least 1 (1000 is a good start)".into());
+        }
+        if p.batch_timeout_ms == 0 {
+            out.push("pipeline.batch_timeout_ms must be at least 1 (200 keeps alerts under a second)".into());
+        }
+        if self.core.noise.near_duplicate_bits > 64 {
+            out.push("core.noise.near_duplicate_bits must be between 0 and 64 (3 is a good start)".into());
+        }
+        for (i, source) in self.sources.iter().enumerate() {
+            match source {
+                SourceConfig::Replay { path } if !path.is_file() => out.push(format!(
+                    "sources[{i}].path: {} is not a file; give the path of a JSONL file of posts",
+                    path.display()
+                )),
+                _ => {}
+            }
+        }
+        if self.api.listen.parse::<SocketAddr>().is_err() {
+            out.push(format!("api.listen: \"{}\" is not an address; write host:port, e.g. \"127.0.0.1:8080\"", self.api.listen));
+        }
+        if self.mode == Mode::Distributed {
+            match &self.kafka {
+                None => out.push("mode = \"distributed\" needs a [kafka] section with brokers = \"host:port\"".into()),
+                Some(k) if k.brokers.trim().is_empty() => {
+                    out.push("kafka.brokers is empty; set it or HEARKEN_KAFKA_BROKERS to host:port[,host:port]".into())
+                }
+                Some(k) if k.topics.partitions < 1 => out.push("kafka.topics.partitions must be at least 1".into()),
+                _ => {}
+            }
+            match &self.clickhouse {
+                None => out.push("mode = \"distributed\" needs a [clickhouse] section with url = \"http://host:8123\"".into()),
+                Some(c) if !c.url.starts_with("http://") && !c.url.starts_with("https://") => out.push(format!(
+                    "clickhouse.url: \"{}\" must be the HTTP interface, e.g. \"http://127.0.0.1:8123\"",
+                    c.url
+                )),
+                _ => {}
+            }
+        }
+        let secrets = Secrets::from_env();
+        if let Err(problems) = &secrets {
+            out.extend(problems.iter().cloned());
+        }
+        if let Some(w) = &self.webhook {
+            if !w.url.starts_with("http://") && !w.url.starts_with("https://") {
+                out.push(format!("webhook.url: \"{}\" must be an http(s) URL of the CRM endpoint", w.url));
+            }
+            for e in &w.events {
+                if !["opened", "post_added", "escalated", "acknowledged", "assigned", "noted", "resolved", "dismissed", "reopened", "merged"].contains(&e.as_str()) {
+                    out.push(format!("webhook.events: \"{e}\" is not a case event; use opened, escalated, assigned, resolved, dismissed, …"));
+                }
+            }
+            if w.max_attempts == 0 {
+                out.push("webhook.max_attempts must be at least 1".into());
+            }
+            if secrets.as_ref().is_ok_and(|s| s.webhook_secret.is_none()) {
+                out.push("webhook is configured but HEARKEN_WEBHOOK_SECRET is not set; export the secret shared with the CRM".into());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_configs_parse() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let embedded = Config::load(&root.join("config/default.toml")).unwrap();
+        assert_eq!(embedded.mode, Mode::Embedded);
+        assert!(embedded.kafka.is_none() && embedded.clickhouse.is_none());
+        let distributed = Config::load(&root.join("config/distributed.toml")).unwrap();
+        assert_eq!(distributed.mode, Mode::Distributed);
+        assert!(distributed.kafka.is_some() && distributed.clickhouse.is_some());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_that_name_the_key() {
+        let err = Config::parse("[pipeline]\nbatch_sise = 10\n").unwrap_err().to_string();
+        assert!(err.contains("batch_sise"), "{err}");
+    }
+
+    #[test]
+    fn problems_are_all_reported_with_their_key() {
+        let config = Config::parse(
+            "mode = \"distributed\"\n[core]\nlanguages = [\"fr\"]\nentities = \"/nonexistent.toml\"\n[pipeline]\nbatch_size = 0\n[api]\nlisten = \"nowhere\"\n",
+        )
+        .unwrap();
+        let problems = config.problems().join("\n");
+        for key in ["core.languages", "core.entities", "pipeline.batch_size", "api.listen", "[kafka]", "[clickhouse]"] {
+            assert!(problems.contains(key), "{key} missing from:\n{problems}");
+        }
+    }
+
+    #[test]
+    fn api_tokens_from_the_environment_format() {
+        let ok = Secrets::from_vars(Some("officer:0123456789abcdef0, admin:fedcba98765432100".into()), None).unwrap();
+        assert_eq!(ok.api_tokens.len(), 2);
+        assert_eq!(ok.api_tokens[1].0, Role::Admin);
+        let bad = Secrets::from_vars(Some("boss:0123456789abcdef0,officer:short,nocolon".into()), None).unwrap_err();
+        assert_eq!(bad.len(), 3);
+        assert!(bad[0].contains("role \"boss\" is unknown"));
+    }
+}

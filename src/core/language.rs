@@ -1,0 +1,159 @@
+//! Language detection restricted to the configured languages.
+//!
+//! Most posts give themselves away through function words ("yang", "tidak", "the",
+//! "and"), so a cheap count over the folded words decides them; only posts where that
+//! count is inconclusive pay for whatlang's trigram detection. Malay is not in whatlang:
+//! it reads as Indonesian, and Malay-only words then tell the two apart.
+
+use whatlang::Lang as W;
+
+use super::normalize::Text;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    En,
+    Id,
+    Ms,
+    /// Undetermined, or a language that is not configured.
+    Und,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Id => "id",
+            Lang::Ms => "ms",
+            Lang::Und => "und",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code {
+            "en" => Some(Lang::En),
+            "id" => Some(Lang::Id),
+            "ms" => Some(Lang::Ms),
+            _ => None,
+        }
+    }
+
+    /// Indonesian and Malay share their lexicons.
+    pub fn is_malay_family(self) -> bool {
+        matches!(self, Lang::Id | Lang::Ms)
+    }
+}
+
+pub struct LanguageDetector {
+    languages: Vec<Lang>,
+    detector: whatlang::Detector,
+}
+
+impl LanguageDetector {
+    pub fn new(languages: &[Lang]) -> LanguageDetector {
+        let mut allow = Vec::new();
+        if languages.contains(&Lang::En) {
+            allow.push(W::Eng);
+        }
+        if languages.iter().any(|l| l.is_malay_family()) {
+            allow.push(W::Ind);
+        }
+        LanguageDetector { languages: languages.to_vec(), detector: whatlang::Detector::with_allowlist(allow) }
+    }
+
+    pub fn detect(&self, text: &Text, original: &str) -> Lang {
+        let (mut en, mut id, mut ms) = (0u32, 0u32, 0u32);
+        for w in text.words() {
+            if ENGLISH.contains(&w) {
+                en += 1;
+            }
+            if INDONESIAN.contains(&w) {
+                id += 1;
+            }
+            if MALAY.contains(&w) {
+                ms += 1;
+            }
+        }
+        let malay_family = id + ms;
+        let guess = if en >= 2 && en >= 3 * malay_family {
+            Some(Lang::En)
+        } else if malay_family >= 2 && malay_family >= 3 * en {
+            Some(if ms > 0 && ms * 2 >= id { Lang::Ms } else { Lang::Id })
+        } else {
+            None
+        };
+        let lang = match guess {
+            Some(l) => l,
+            None => match self.detector.detect(original) {
+                // No function word of ours and an unsure trigram guess: another language.
+                Some(info) if en + malay_family == 0 && info.confidence() < 0.5 => Lang::Und,
+                Some(info) if info.lang() == W::Eng => Lang::En,
+                Some(_) if ms > 0 && ms * 2 >= id => Lang::Ms,
+                Some(_) => Lang::Id,
+                None => Lang::Und,
+            },
+        };
+        self.configured(lang)
+    }
+
+    fn configured(&self, lang: Lang) -> Lang {
+        if self.languages.contains(&lang) {
+            lang
+        } else if lang == Lang::Ms && self.languages.contains(&Lang::Id) {
+            Lang::Id
+        } else {
+            Lang::Und
+        }
+    }
+}
+
+const ENGLISH: &[&str] = &[
+    "the", "and", "is", "was", "are", "were", "of", "to", "in", "for", "with", "my", "i", "it",
+    "this", "that", "not", "no", "at", "they", "me", "have", "has", "been", "be", "you", "your",
+    "we", "our", "on", "very", "but", "so", "from", "an", "a", "their", "there", "all", "what",
+    "would", "could", "will", "can't", "didn't", "don't", "nobody", "after", "hours",
+];
+
+const INDONESIAN: &[&str] = &[
+    "yang", "tidak", "dan", "di", "ini", "itu", "dengan", "untuk", "saya", "ke", "dari", "ada",
+    "karena", "sudah", "tapi", "juga", "sangat", "banget", "belum", "lagi", "kami", "kita",
+    "mereka", "dia", "nya", "apa", "bisa", "harus", "sama", "jam", "lama", "pelayanan",
+    "dokter", "rumah", "sakit", "pasien", "kalau", "masih", "orang", "buat", "aja", "saja",
+    "bagaimana", "mengapa", "sekali", "enak", "tempat", "makanan", "adalah", "akan", "jadi",
+];
+
+/// Words common in Malay and rare in Indonesian.
+const MALAY: &[&str] = &[
+    "awak", "kerana", "sahaja", "boleh", "doktor", "ubat", "wad", "bil", "kakitangan",
+    "hospital", "tak", "pun", "lah", "sangat", "teruk", "kecewa", "selepas", "semasa", "mahu",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detect(s: &str) -> Lang {
+        LanguageDetector::new(&[Lang::En, Lang::Id, Lang::Ms]).detect(&Text::new(s), s)
+    }
+
+    #[test]
+    fn function_words_decide_common_posts() {
+        assert_eq!(detect("Waited 5 hours at the ER and nobody came"), Lang::En);
+        assert_eq!(detect("Pelayanan di IGD lama banget, sudah 3 jam belum dipanggil"), Lang::Id);
+        assert_eq!(detect("Doktor kat wad ni teruk sangat, saya kecewa kerana tak boleh jumpa"), Lang::Ms);
+    }
+
+    #[test]
+    fn whatlang_decides_the_rest() {
+        assert_eq!(detect("Absolutely wonderful nurses, brilliant care throughout"), Lang::En);
+        assert_eq!(detect("Perawatnya ramah, kamarnya bersih, makanannya enak"), Lang::Id);
+    }
+
+    #[test]
+    fn unconfigured_languages_are_undetermined() {
+        let only_en = LanguageDetector::new(&[Lang::En]);
+        let s = "Pelayanan di IGD lama banget, sudah 3 jam belum dipanggil";
+        assert_eq!(only_en.detect(&Text::new(s), s), Lang::Und);
+        let s = "Das Krankenhaus war schrecklich und die Ärzte unfreundlich";
+        assert_eq!(detect(s), Lang::Und);
+    }
+}

@@ -1,0 +1,198 @@
+//! The noise filter: says why a post that names a hospital still needs no one's attention.
+//!
+//! Verdicts, in the order they are checked:
+//! - `off_topic`: no configured entity is named at all;
+//! - `ambiguous_entity`: a name appeared, but only in a sense that is not the hospital
+//!   ("Omni headphones", see the `context` rule in [`super::entities`]);
+//! - `spam`: giveaways and link or hashtag stuffing;
+//! - `advert`: promotions (two promo terms, or one with a link or phone number);
+//! - `duplicate`: the same or nearly the same text as a recent post (a reshare), by
+//!   SimHash over word 3-shingles. A post seen again under the same uid is not a duplicate
+//!   of itself, so reprocessing after a restart gives the same verdict.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use super::normalize::{Text, TokenKind};
+use crate::model::{NoiseReason, Post};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NoiseConfig {
+    /// How many recent posts are remembered for duplicate detection.
+    pub duplicate_window: usize,
+    /// SimHash bits that may differ for two posts to count as near-duplicates (0..=64).
+    /// Unrelated texts differ in about 32; a reshare with "RT" and a link added in under 10.
+    pub near_duplicate_bits: u32,
+    /// Posts with fewer words are never called duplicates: short texts ("great care!")
+    /// repeat naturally.
+    pub duplicate_min_words: usize,
+}
+
+impl Default for NoiseConfig {
+    fn default() -> Self {
+        NoiseConfig { duplicate_window: 5_000, near_duplicate_bits: 10, duplicate_min_words: 6 }
+    }
+}
+
+pub struct NoiseFilter {
+    config: NoiseConfig,
+    /// (simhash, hash of uid) of recent posts, oldest first.
+    recent: VecDeque<(u64, u64)>,
+}
+
+const PROMO: &[&str] = &[
+    "promo", "diskon", "discount", "sale", "off", "cashback", "voucher", "kupon", "coupon",
+    "harga", "price", "paket", "package", "order", "pesan sekarang", "book now", "buy",
+    "beli", "jual", "dijual", "murah", "cheap", "limited", "terbatas", "gratis ongkir",
+    "hubungi", "call us", "whatsapp", "wa", "dm", "info lebih lanjut", "klik", "click",
+    "link in bio", "link di bio", "special offer", "penawaran", "free consultation",
+    "konsultasi gratis", "cicilan", "installment",
+];
+
+const GIVEAWAY: &[&str] = &[
+    "giveaway", "give away", "follow", "retweet", "rt", "tag", "menangkan", "win", "winner",
+    "pemenang", "hadiah", "prize", "undian", "kuis", "quiz", "like and share", "like share",
+    "bagikan", "repost",
+];
+
+impl NoiseFilter {
+    pub fn new(config: &NoiseConfig) -> NoiseFilter {
+        NoiseFilter { config: config.clone(), recent: VecDeque::with_capacity(config.duplicate_window.min(100_000)) }
+    }
+
+    pub fn judge(&mut self, post: &Post, text: &Text, names_entity: bool, ambiguous: bool) -> Option<NoiseReason> {
+        if !names_entity {
+            return Some(if ambiguous { NoiseReason::AmbiguousEntity } else { NoiseReason::OffTopic });
+        }
+        let (mut urls, mut hashtags, mut words, mut phones) = (0usize, 0usize, 0usize, 0usize);
+        let mut last_hashtag_start = usize::MAX;
+        for t in &text.tokens {
+            match t.kind {
+                TokenKind::Url => urls += 1,
+                // One hashtag can split into several words; count the tag once.
+                TokenKind::Hashtag if t.original.start != last_hashtag_start => {
+                    hashtags += 1;
+                    last_hashtag_start = t.original.start;
+                }
+                TokenKind::Word => words += 1,
+                TokenKind::Number if text.word(t).len() >= 9 => phones += 1,
+                _ => {}
+            }
+        }
+        let giveaway = count(text, GIVEAWAY);
+        let promo = count(text, PROMO);
+        if giveaway >= 2 || (giveaway >= 1 && hashtags >= 3) || urls >= 3 || hashtags >= 6 && hashtags * 2 > words {
+            return Some(NoiseReason::Spam);
+        }
+        if promo >= 2 || (promo >= 1 && (urls + phones) >= 1) {
+            return Some(NoiseReason::Advert);
+        }
+        if self.is_duplicate(post, text, words) {
+            return Some(NoiseReason::Duplicate);
+        }
+        None
+    }
+
+    fn is_duplicate(&mut self, post: &Post, text: &Text, words: usize) -> bool {
+        if words < self.config.duplicate_min_words || self.config.duplicate_window == 0 {
+            return false;
+        }
+        let fingerprint = simhash(text);
+        let uid = fnv1a(post.uid().as_bytes());
+        let mut duplicate = false;
+        for &(other, other_uid) in &self.recent {
+            if (other ^ fingerprint).count_ones() <= self.config.near_duplicate_bits {
+                if other_uid == uid {
+                    return false; // the same post again: already remembered, not a reshare
+                }
+                duplicate = true;
+                break;
+            }
+        }
+        if self.recent.len() == self.config.duplicate_window {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((fingerprint, uid));
+        duplicate
+    }
+}
+
+fn count(text: &Text, terms: &[&str]) -> usize {
+    terms.iter().filter(|t| text.has_phrase(t)).count()
+}
+
+/// 64-bit SimHash of the word 3-shingles (words only: links, mentions and punctuation
+/// differ between reshares of one text).
+pub fn simhash(text: &Text) -> u64 {
+    let words: Vec<&str> = text.words().filter(|w| !matches!(*w, "rt" | "via" | "repost")).collect();
+    let mut weights = [0i32; 64];
+    let mut add = |h: u64| {
+        for (bit, w) in weights.iter_mut().enumerate() {
+            *w += if h >> bit & 1 == 1 { 1 } else { -1 };
+        }
+    };
+    // Words and word pairs: enough features that one added "RT" or a trailing link moves
+    // only a few bits, while word order still counts.
+    words.iter().for_each(|w| add(fnv1a(w.as_bytes())));
+    for pair in words.windows(2) {
+        add(fnv1a_continue(fnv1a_continue(fnv1a(pair[0].as_bytes()), b" "), pair[1].as_bytes()));
+    }
+    weights.iter().enumerate().fold(0u64, |acc, (bit, &w)| if w > 0 { acc | 1 << bit } else { acc })
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    fnv1a_continue(0xcbf29ce484222325, bytes)
+}
+
+fn fnv1a_continue(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(id: &str, text: &str) -> Post {
+        Post::from_json_line(&serde_json::json!({"id": id, "text": text}).to_string()).unwrap()
+    }
+
+    fn judge(f: &mut NoiseFilter, id: &str, s: &str) -> Option<NoiseReason> {
+        f.judge(&post(id, s), &Text::new(s), true, false)
+    }
+
+    #[test]
+    fn adverts_and_spam() {
+        let mut f = NoiseFilter::new(&NoiseConfig::default());
+        assert_eq!(judge(&mut f, "1", "Promo MCU diskon 30% di RS Omni! Hubungi 081234567890"), Some(NoiseReason::Advert));
+        assert_eq!(judge(&mut f, "2", "GIVEAWAY! follow @rsomni and retweet to win #sehat #rs #promo #gratis"), Some(NoiseReason::Spam));
+        assert_eq!(judge(&mut f, "3", "The nurses at RS Omni were kind to my mother"), None);
+    }
+
+    #[test]
+    fn off_topic_and_ambiguous() {
+        let mut f = NoiseFilter::new(&NoiseConfig::default());
+        let p = post("1", "nice weather");
+        assert_eq!(f.judge(&p, &Text::new(&p.text), false, false), Some(NoiseReason::OffTopic));
+        assert_eq!(f.judge(&p, &Text::new(&p.text), false, true), Some(NoiseReason::AmbiguousEntity));
+    }
+
+    #[test]
+    fn exact_and_near_duplicates_but_not_the_same_post_twice() {
+        let mut f = NoiseFilter::new(&NoiseConfig::default());
+        let original = "Waited five hours at RS Omni emergency and nobody came to see my father";
+        assert_eq!(judge(&mut f, "1", original), None);
+        assert_eq!(judge(&mut f, "1", original), None, "reprocessing the same uid is not a duplicate");
+        assert_eq!(judge(&mut f, "2", original), Some(NoiseReason::Duplicate));
+        let reshare = "RT Waited five hours at RS Omni emergency and nobody came to see my father!! https://t.co/x";
+        assert_eq!(judge(&mut f, "3", reshare), Some(NoiseReason::Duplicate));
+        assert_eq!(judge(&mut f, "4", "The cardiology team at RS Omni explained everything clearly to us"), None);
+        assert_eq!(judge(&mut f, "5", "great care"), None);
+        assert_eq!(judge(&mut f, "6", "great care"), None, "short texts repeat naturally");
+    }
+}
