@@ -5,6 +5,8 @@
 //! bounded channels, [`sinks`] store what matters and [`api`] shows it. [`model`] holds
 //! the contracts every stage agrees on; [`config`] the TOML that sets them up.
 
+pub mod cli;
 pub mod config;
 pub mod core;
 pub mod model;
+pub mod pipeline;

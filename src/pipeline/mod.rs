@@ -1,0 +1,3 @@
+//! The pipeline runtime: source → core → sinks, joined by bounded channels.
+
+pub mod dead_letter;
