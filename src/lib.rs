@@ -5,8 +5,13 @@
 //! bounded channels, [`sinks`] store what matters and [`api`] shows it. [`model`] holds
 //! the contracts every stage agrees on; [`config`] the TOML that sets them up.
 
+pub mod api;
+pub mod cases;
 pub mod cli;
 pub mod config;
+#[path = "../connectors/mod.rs"]
+pub mod connectors;
 pub mod core;
 pub mod model;
 pub mod pipeline;
+pub mod sinks;

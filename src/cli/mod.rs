@@ -1,12 +1,12 @@
 //! The `hearken` command line: one module per subcommand.
 
-// mod cases;
-// mod check_config;
-// mod demo;
-// mod replay;
-// mod run;
+mod cases;
+mod check_config;
+mod demo;
+mod replay;
+mod run;
 mod score;
-// mod search;
+mod search;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,7 +22,20 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the service: sources → pipeline → stores, and the HTTP API.
+    Run(run::Args),
+    /// Score posts from stdin (JSON lines) to stdout (assessments).
     Score(score::Args),
+    /// Feed a JSON-lines corpus through the whole pipeline and print a summary.
+    Replay(replay::Args),
+    /// Search the stored relevant posts.
+    Search(search::Args),
+    /// Print the alert queue.
+    Cases(cases::Args),
+    /// Check a config file and the secrets in the environment.
+    CheckConfig(check_config::Args),
+    /// Replay the sample corpus and show the alert queue and a search.
+    Demo(demo::Args),
 }
 
 /// Options every command that builds the pipeline shares.
@@ -37,7 +50,13 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
+        Command::Run(a) => run::run(a),
         Command::Score(a) => score::run(a),
+        Command::Replay(a) => replay::run(a),
+        Command::Search(a) => search::run(a),
+        Command::Cases(a) => cases::run(a),
+        Command::CheckConfig(a) => check_config::run(a),
+        Command::Demo(a) => demo::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,129 @@
+//! `hearken run`: the long-running service.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::api::{self, ApiState};
+use crate::config::{Config, Mode, Secrets, SourceConfig};
+use crate::connectors::replay::ReplaySource;
+use crate::core::{EntitiesFile, Scorer};
+use crate::pipeline::{self, Counters, EmbeddedSink};
+use crate::sinks::{DataDir, SearchIndex};
+
+/// Run hearken as a service: the configured sources feed the pipeline, cases and the
+/// search index fill up, and the HTTP API serves the alert queue. Ctrl-C or SIGTERM stop
+/// reading, drain the posts in flight, flush the sinks and exit; a restart resumes each
+/// source from its checkpoint.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  hearken run                                   # embedded mode, config/default.toml
+  HEARKEN_API_TOKENS=officer:$(openssl rand -hex 24) hearken run --listen 127.0.0.1:9000
+  hearken run --config my.toml --data-dir /var/lib/hearken")]
+pub struct Args {
+    #[command(flatten)]
+    config: super::ConfigArgs,
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address of the HTTP API (overrides api.listen).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load_or_default(args.config.config.as_deref())?;
+    if let Some(dir) = args.data_dir {
+        config.data_dir = dir;
+    }
+    if let Some(listen) = args.listen {
+        config.api.listen = listen;
+    }
+    if config.mode == Mode::Distributed {
+        anyhow::bail!("distributed mode (Kafka + ClickHouse) is not in this build yet; run with config/default.toml");
+    }
+    let problems = config.problems();
+    if !problems.is_empty() {
+        anyhow::bail!("the config has problems (see `hearken check-config`):\n  - {}", problems.join("\n  - "));
+    }
+    let secrets = Secrets::from_env().map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+    let addr: SocketAddr = config.api.listen.parse()?;
+    let entities = EntitiesFile::load(&config.core.entities)?;
+    let scorer = Scorer::new(&config.core, &entities)?;
+    let dir = DataDir::new(&config.data_dir);
+    let sink = EmbeddedSink::open(&dir)?;
+    let sources: Vec<(ReplaySource, u64)> = config
+        .sources
+        .iter()
+        .map(|s| match s {
+            SourceConfig::Replay { path } => {
+                let source = ReplaySource::new(path);
+                let from = sink.store.checkpoint(source.stream())?;
+                Ok((source, from))
+            }
+        })
+        .collect::<anyhow::Result<_>>()?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async move {
+        let (stop_tx, stop) = watch::channel(false);
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            eprintln!("hearken: stopping — finishing the posts in flight and flushing the stores");
+            let _ = stop_tx.send(true);
+        });
+        let running = pipeline::start(scorer, sink, &config.pipeline);
+        let state = Arc::new(ApiState {
+            data_dir: config.data_dir.clone(),
+            secrets,
+            counters: running.counters.clone(),
+            index: SearchIndex::open(&dir.search_index())?,
+        });
+        let api = tokio::spawn(api::serve(addr, state, stop.clone()));
+        eprintln!("hearken: running in embedded mode, data in {}, API on http://{addr}", config.data_dir.display());
+        let mut readers = Vec::new();
+        for (source, from) in sources {
+            let (input, stop) = (running.input.clone(), stop.clone());
+            readers.push(tokio::spawn(async move {
+                let stats = source.run(from, input, stop).await;
+                match &stats {
+                    Ok(s) if s.completed => eprintln!("hearken: {} read to its end ({} lines)", source.stream(), s.lines),
+                    Ok(_) => {}
+                    Err(e) => eprintln!("hearken: source {} failed: {e:#}", source.stream()),
+                }
+            }));
+        }
+        for r in readers {
+            r.await?;
+        }
+        // Sources are done; the service stays up for the API (and for the connectors
+        // that keep listening, once there are some) until told to stop.
+        let mut wait = stop.clone();
+        let _ = wait.wait_for(|s| *s).await;
+        let counters: Arc<Counters> = running.finish().await?;
+        api.await??;
+        eprintln!(
+            "hearken: stopped after {} posts scored, {} stored, {} cases opened",
+            Counters::get(&counters.scored),
+            Counters::get(&counters.stored),
+            Counters::get(&counters.cases_opened)
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

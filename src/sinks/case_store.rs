@@ -1,0 +1,444 @@
+//! The embedded case store: SQLite holding every scored post, the cases and their audit
+//! trail, and the sources' checkpoints.
+//!
+//! One transaction per batch writes the posts, the case changes they cause and the
+//! positions the sources reached, so a crash leaves either all of a batch or none of it.
+//! Posts are keyed by uid (`source:id`): a post already stored is skipped whole, which is
+//! what makes a replay after a crash (or a second replay of the same file) add nothing twice.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use time::OffsetDateTime;
+
+use crate::cases::{self, StoryKey, StoryRole, STORY_NEAR_BITS};
+use crate::connectors::Position;
+use crate::model::{
+    Assessment, Case, CaseEvent, CaseEventKind, CaseStatus, EntityRef, Post, PriorityLevel, SCHEMA_VERSION,
+};
+
+/// A post and what the core said about it.
+#[derive(Debug, Clone)]
+pub struct ScoredPost {
+    pub post: Post,
+    pub assessment: Assessment,
+}
+
+/// What one committed batch changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Posts new to the store (not seen before under their uid).
+    pub stored: u64,
+    pub relevant: u64,
+    pub complaints: u64,
+    pub cases_opened: u64,
+    pub cases_updated: u64,
+}
+
+/// Authors in one story from which a case is treated as spreading (one level up).
+const SPREADING_AUTHORS: i64 = 5;
+/// A story stays joinable this long after its last post.
+const STORY_WINDOW_DAYS: i64 = 14;
+
+pub struct CaseStore {
+    conn: Connection,
+}
+
+impl CaseStore {
+    pub fn open(path: &Path) -> anyhow::Result<CaseStore> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let conn = Connection::open(path).map_err(|e| anyhow::anyhow!("cannot open the case store {}: {e}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let store = CaseStore { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> anyhow::Result<()> {
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS posts (
+                 uid TEXT PRIMARY KEY,
+                 created_at INTEGER NOT NULL,
+                 author TEXT,
+                 lang TEXT NOT NULL,
+                 relevant INTEGER NOT NULL,
+                 noise TEXT,
+                 is_complaint INTEGER NOT NULL,
+                 priority TEXT NOT NULL,
+                 simhash INTEGER NOT NULL,
+                 case_id TEXT,
+                 post TEXT NOT NULL,
+                 assessment TEXT NOT NULL);
+             CREATE INDEX IF NOT EXISTS posts_case ON posts(case_id);
+             CREATE INDEX IF NOT EXISTS posts_author ON posts(author);
+             CREATE TABLE IF NOT EXISTS cases (
+                 id TEXT PRIMARY KEY,
+                 entity_kind TEXT NOT NULL,
+                 entity_id TEXT NOT NULL,
+                 status TEXT NOT NULL,
+                 priority TEXT NOT NULL,
+                 priority_score INTEGER NOT NULL,
+                 updated_at INTEGER NOT NULL,
+                 version INTEGER NOT NULL,
+                 body TEXT NOT NULL);
+             CREATE INDEX IF NOT EXISTS cases_entity ON cases(entity_kind, entity_id, status);
+             CREATE INDEX IF NOT EXISTS cases_queue ON cases(status, priority, updated_at);
+             CREATE TABLE IF NOT EXISTS case_events (
+                 case_id TEXT NOT NULL,
+                 version INTEGER NOT NULL,
+                 body TEXT NOT NULL,
+                 PRIMARY KEY (case_id, version));
+             CREATE TABLE IF NOT EXISTS checkpoints (stream TEXT PRIMARY KEY, offset INTEGER NOT NULL);",
+        )?;
+        let stored: Option<String> =
+            self.conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).optional()?;
+        match stored {
+            None => {
+                self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?1)", [SCHEMA_VERSION.to_string()])?;
+            }
+            Some(v) if v == SCHEMA_VERSION.to_string() => {}
+            Some(v) => anyhow::bail!(
+                "the case store was written by schema version {v}, this hearken reads version {SCHEMA_VERSION}; use a matching hearken or a new --data-dir"
+            ),
+        }
+        Ok(())
+    }
+
+    /// Where a stream's source should resume: the offset after the last committed record.
+    pub fn checkpoint(&self, stream: &str) -> anyhow::Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT offset FROM checkpoints WHERE stream = ?1", [stream], |r| r.get::<_, i64>(0))
+            .optional()?
+            .unwrap_or(0) as u64)
+    }
+
+    /// Stores a batch of scored posts with the case changes they cause and the positions
+    /// their sources reached, in one transaction.
+    pub fn commit_batch(&mut self, batch: &[&ScoredPost], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
+        let tx = self.conn.transaction()?;
+        let mut outcome = BatchOutcome::default();
+        for scored in batch {
+            apply_post(&tx, scored, &mut outcome)?;
+        }
+        let mut furthest: HashMap<&str, u64> = HashMap::new();
+        for p in positions {
+            let e = furthest.entry(p.stream.as_str()).or_default();
+            *e = (*e).max(p.offset);
+        }
+        for (stream, offset) in furthest {
+            tx.execute(
+                "INSERT INTO checkpoints (stream, offset) VALUES (?1, ?2)
+                 ON CONFLICT(stream) DO UPDATE SET offset = max(offset, excluded.offset)",
+                params![stream, offset as i64],
+            )?;
+        }
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Which of these uids are already stored.
+    pub fn known_uids<'a>(&self, uids: impl IntoIterator<Item = &'a str>) -> anyhow::Result<HashSet<String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM posts WHERE uid = ?1")?;
+        let mut known = HashSet::new();
+        for uid in uids {
+            if stmt.exists([uid])? {
+                known.insert(uid.to_string());
+            }
+        }
+        Ok(known)
+    }
+
+    /// Cases in the queue order: most urgent first, then most recently active.
+    pub fn cases(&self, status: Option<CaseStatus>, limit: usize) -> anyhow::Result<Vec<Case>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT body FROM cases WHERE (?1 IS NULL OR status = ?1)
+             ORDER BY priority ASC, priority_score DESC, updated_at DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![status.map(|s| s.as_str()), limit as i64], |r| r.get::<_, String>(0))?;
+        rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+    }
+
+    pub fn case(&self, id: &str) -> anyhow::Result<Option<Case>> {
+        let body: Option<String> = self.conn.query_row("SELECT body FROM cases WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        Ok(match body {
+            Some(b) => Some(serde_json::from_str(&b)?),
+            None => None,
+        })
+    }
+
+    pub fn events(&self, case_id: &str) -> anyhow::Result<Vec<CaseEvent>> {
+        let mut stmt = self.conn.prepare_cached("SELECT body FROM case_events WHERE case_id = ?1 ORDER BY version")?;
+        let rows = stmt.query_map([case_id], |r| r.get::<_, String>(0))?;
+        rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+    }
+
+    pub fn post(&self, uid: &str) -> anyhow::Result<Option<ScoredPost>> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row("SELECT post, assessment FROM posts WHERE uid = ?1", [uid], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(match row {
+            Some((p, a)) => Some(ScoredPost { post: serde_json::from_str(&p)?, assessment: serde_json::from_str(&a)? }),
+            None => None,
+        })
+    }
+
+    /// Moves a case along its lifecycle on an officer's behalf, recording who and when.
+    pub fn set_status(&mut self, id: &str, next: CaseStatus, actor: &str, note: Option<&str>, assignee: Option<&str>) -> anyhow::Result<Case> {
+        let tx = self.conn.transaction()?;
+        let mut case = load_case(&tx, id)?.ok_or_else(|| anyhow::anyhow!("no case {id}; list them with `hearken cases`"))?;
+        if !case.status.can_become(next) {
+            anyhow::bail!("case {id} is {} and cannot become {}", case.status.as_str(), next.as_str());
+        }
+        if next == CaseStatus::Assigned && assignee.is_none() {
+            anyhow::bail!("assigning case {id} needs the name of the assignee");
+        }
+        let now = OffsetDateTime::now_utc();
+        case.status = next;
+        if let Some(a) = assignee {
+            case.assignee = Some(a.to_string());
+        }
+        case.updated_at = now;
+        case.version += 1;
+        save_case(&tx, &case)?;
+        record_event(&tx, &case, CaseEventKind::for_status(next), actor, now, note.map(str::to_string), None)?;
+        tx.commit()?;
+        Ok(case)
+    }
+
+    pub fn counts(&self) -> anyhow::Result<StoreCounts> {
+        let one = |sql: &str| self.conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64);
+        Ok(StoreCounts {
+            posts: one("SELECT count(*) FROM posts")?,
+            relevant: one("SELECT count(*) FROM posts WHERE relevant = 1")?,
+            cases: one("SELECT count(*) FROM cases")?,
+            open_cases: one("SELECT count(*) FROM cases WHERE status NOT IN ('resolved', 'dismissed')")?,
+        })
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StoreCounts {
+    pub posts: u64,
+    pub relevant: u64,
+    pub cases: u64,
+    pub open_cases: u64,
+}
+
+fn apply_post(tx: &rusqlite::Transaction, scored: &ScoredPost, outcome: &mut BatchOutcome) -> anyhow::Result<()> {
+    let (post, a) = (&scored.post, &scored.assessment);
+    let uid = post.uid();
+    if tx.prepare_cached("SELECT 1 FROM posts WHERE uid = ?1")?.exists([&uid])? {
+        return Ok(());
+    }
+    let key = StoryKey::of(post, a);
+    let at = post.created_at.unwrap_or_else(OffsetDateTime::now_utc);
+    let mut case_id = None;
+    let role = cases::role(a);
+    if let (StoryRole::Opens | StoryRole::JoinsOnly, Some(entity)) = (role, &key.entity) {
+        case_id = match find_story(tx, post, &key, entity, at)? {
+            Some(mut case) => {
+                join_case(tx, &mut case, scored, &key, at)?;
+                outcome.cases_updated += 1;
+                Some(case.id)
+            }
+            None if role == StoryRole::Opens => {
+                let case = open_case(tx, scored, entity.clone(), at)?;
+                outcome.cases_opened += 1;
+                Some(case.id)
+            }
+            None => None,
+        };
+    }
+    tx.prepare_cached(
+        "INSERT INTO posts (uid, created_at, author, lang, relevant, noise, is_complaint, priority, simhash, case_id, post, assessment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        uid,
+        at.unix_timestamp(),
+        key.author,
+        a.lang,
+        a.relevant,
+        a.noise.map(|n| n.as_str()),
+        a.complaint.is_complaint,
+        a.priority.level.as_str(),
+        key.simhash as i64,
+        case_id,
+        serde_json::to_string(post)?,
+        serde_json::to_string(a)?,
+    ])?;
+    outcome.stored += 1;
+    outcome.relevant += a.relevant as u64;
+    outcome.complaints += (a.relevant && a.complaint.is_complaint) as u64;
+    Ok(())
+}
+
+/// The open case of this entity whose story the post continues, if any.
+fn find_story(tx: &rusqlite::Transaction, post: &Post, key: &StoryKey, entity: &EntityRef, at: OffsetDateTime) -> anyhow::Result<Option<Case>> {
+    if let Some(parent) = &post.reply_to {
+        let parent_uid = format!("{}:{parent}", post.source.unwrap_or(crate::model::Source::Replay).as_str());
+        let case_id: Option<Option<String>> =
+            tx.query_row("SELECT case_id FROM posts WHERE uid = ?1", [&parent_uid], |r| r.get(0)).optional()?;
+        if let Some(Some(id)) = case_id {
+            if let Some(case) = load_case(tx, &id)?.filter(|c| !c.status.is_closed()) {
+                return Ok(Some(case));
+            }
+        }
+    }
+    let since = (at - time::Duration::days(STORY_WINDOW_DAYS)).unix_timestamp();
+    let mut stmt = tx.prepare_cached(
+        "SELECT p.case_id, p.simhash, p.author FROM posts p JOIN cases c ON c.id = p.case_id
+         WHERE c.entity_kind = ?1 AND c.entity_id = ?2 AND c.status NOT IN ('resolved', 'dismissed') AND c.updated_at >= ?3
+         ORDER BY c.updated_at DESC",
+    )?;
+    let mut rows = stmt.query(params![entity.kind.as_str(), entity.id, since])?;
+    while let Some(row) = rows.next()? {
+        let (case_id, simhash, author): (String, i64, Option<String>) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        let near = ((simhash as u64) ^ key.simhash).count_ones() <= STORY_NEAR_BITS;
+        let same_author = author.is_some() && author == key.author;
+        if near || same_author {
+            return load_case(tx, &case_id);
+        }
+    }
+    Ok(None)
+}
+
+fn open_case(tx: &rusqlite::Transaction, scored: &ScoredPost, entity: EntityRef, at: OffsetDateTime) -> anyhow::Result<Case> {
+    let (post, a) = (&scored.post, &scored.assessment);
+    let uid = post.uid();
+    let case = Case {
+        id: cases::case_id_for(&uid),
+        entity,
+        status: CaseStatus::Open,
+        priority: a.priority.level,
+        priority_score: a.priority.score,
+        categories: a.complaint.categories.iter().map(|c| c.id).collect(),
+        reasons: a.priority.reasons.clone(),
+        post_uids: vec![uid.clone()],
+        summary: summarize(&post.text),
+        assignee: None,
+        opened_at: at,
+        updated_at: at,
+        version: 1,
+    };
+    save_case(tx, &case)?;
+    record_event(tx, &case, CaseEventKind::Opened, "hearken", at, None, Some(uid))?;
+    Ok(case)
+}
+
+fn join_case(tx: &rusqlite::Transaction, case: &mut Case, scored: &ScoredPost, key: &StoryKey, at: OffsetDateTime) -> anyhow::Result<()> {
+    let (post, a) = (&scored.post, &scored.assessment);
+    let uid = post.uid();
+    let before = case.priority;
+    case.post_uids.push(uid.clone());
+    if a.relevant && a.complaint.is_complaint {
+        case.priority = case.priority.min(a.priority.level);
+        case.priority_score = case.priority_score.max(a.priority.score);
+        for c in &a.complaint.categories {
+            if !case.categories.contains(&c.id) {
+                case.categories.push(c.id);
+            }
+        }
+        for r in &a.priority.reasons {
+            if !case.reasons.contains(r) {
+                case.reasons.push(r.clone());
+            }
+        }
+    }
+    let authors: i64 = tx.query_row(
+        "SELECT count(DISTINCT author) FROM posts WHERE case_id = ?1 AND author IS NOT NULL AND author IS NOT ?2",
+        params![case.id, key.author],
+        |r| r.get::<_, i64>(0),
+    )? + key.author.is_some() as i64;
+    if authors >= SPREADING_AUTHORS {
+        let reason = "spreading".to_string();
+        if !case.reasons.contains(&reason) {
+            case.reasons.push(reason);
+            case.priority = bump(case.priority);
+            case.priority_score = case.priority_score.max(80);
+        }
+    }
+    case.updated_at = case.updated_at.max(at);
+    case.version += 1;
+    record_event(tx, case, CaseEventKind::PostAdded, "hearken", at, None, Some(uid))?;
+    if case.priority < before {
+        case.version += 1;
+        let note = format!("{} → {}", before.as_str(), case.priority.as_str());
+        record_event(tx, case, CaseEventKind::Escalated, "hearken", at, Some(note), None)?;
+    }
+    save_case(tx, case)
+}
+
+fn bump(level: PriorityLevel) -> PriorityLevel {
+    match level {
+        PriorityLevel::P4 => PriorityLevel::P3,
+        PriorityLevel::P3 => PriorityLevel::P2,
+        _ => PriorityLevel::P1,
+    }
+}
+
+fn summarize(text: &str) -> String {
+    const MAX: usize = 280;
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.len() <= MAX {
+        return flat;
+    }
+    let mut cut = MAX;
+    while !flat.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &flat[..cut])
+}
+
+fn load_case(tx: &Connection, id: &str) -> anyhow::Result<Option<Case>> {
+    let body: Option<String> = tx.query_row("SELECT body FROM cases WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    Ok(match body {
+        Some(b) => Some(serde_json::from_str(&b)?),
+        None => None,
+    })
+}
+
+fn save_case(tx: &Connection, case: &Case) -> anyhow::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO cases (id, entity_kind, entity_id, status, priority, priority_score, updated_at, version, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
+             priority_score = excluded.priority_score, updated_at = excluded.updated_at,
+             version = excluded.version, body = excluded.body",
+    )?
+    .execute(params![
+        case.id,
+        case.entity.kind.as_str(),
+        case.entity.id,
+        case.status.as_str(),
+        case.priority.as_str(),
+        case.priority_score,
+        case.updated_at.unix_timestamp(),
+        case.version as i64,
+        serde_json::to_string(case)?,
+    ])?;
+    Ok(())
+}
+
+fn record_event(
+    tx: &Connection,
+    case: &Case,
+    kind: CaseEventKind,
+    actor: &str,
+    at: OffsetDateTime,
+    note: Option<String>,
+    post_uid: Option<String>,
+) -> anyhow::Result<()> {
+    let event = CaseEvent { case_id: case.id.clone(), kind, actor: actor.to_string(), at, note, post_uid, version: case.version };
+    tx.prepare_cached("INSERT INTO case_events (case_id, version, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![case.id, case.version as i64, serde_json::to_string(&event)?])?;
+    Ok(())
+}

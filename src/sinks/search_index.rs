@@ -1,0 +1,163 @@
+//! The search index: relevant posts in tantivy on local disk, for officers and marketing.
+//!
+//! Documents are keyed by post uid: every write deletes the uid first, so writing a post
+//! twice (a replay after a crash) leaves one document. Text is tokenized without stemming
+//! and folded to ASCII, which serves English and Indonesian alike ("rumah sakit" finds
+//! "Rumah Sakit", "pelayanan" finds "PELAYANAN").
+
+use std::path::Path;
+
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::QueryParser;
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED, STRING,
+};
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+use tantivy::{doc, DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use super::case_store::ScoredPost;
+
+const TOKENIZER: &str = "hearken";
+const WRITER_HEAP_BYTES: usize = 50_000_000;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    uid: Field,
+    text: Field,
+    entity: Field,
+    category: Field,
+    lang: Field,
+    sentiment: Field,
+    priority: Field,
+    created_at: Field,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Hit {
+    pub uid: String,
+    pub text: String,
+    pub entities: Vec<String>,
+    pub priority: String,
+    pub score: f32,
+}
+
+pub struct SearchIndex {
+    index: Index,
+    fields: Fields,
+    reader: IndexReader,
+    writer: Option<IndexWriter>,
+}
+
+impl SearchIndex {
+    /// Opens (or creates) the index for reading and writing. Only one process may write.
+    pub fn open_writer(dir: &Path) -> anyhow::Result<SearchIndex> {
+        let mut index = SearchIndex::open(dir)?;
+        let writer = index.index.writer(WRITER_HEAP_BYTES).map_err(|e| {
+            anyhow::anyhow!("cannot write the search index in {}: {e}; is another `hearken run` using this --data-dir?", dir.display())
+        })?;
+        index.writer = Some(writer);
+        Ok(index)
+    }
+
+    /// Opens (or creates) the index for searching only.
+    pub fn open(dir: &Path) -> anyhow::Result<SearchIndex> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let directory = MmapDirectory::open(dir)?;
+        let index = Index::open_or_create(directory, schema)
+            .map_err(|e| anyhow::anyhow!("the search index in {} cannot be opened: {e}", dir.display()))?;
+        index.tokenizers().register(
+            TOKENIZER,
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(60))
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .build(),
+        );
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
+        Ok(SearchIndex { index, fields, reader, writer: None })
+    }
+
+    /// Adds (or replaces, by uid) the relevant posts of a batch and commits.
+    pub fn write(&mut self, batch: &[&ScoredPost]) -> anyhow::Result<()> {
+        let f = self.fields;
+        let writer = self.writer.as_mut().ok_or_else(|| anyhow::anyhow!("search index opened read-only"))?;
+        for scored in batch {
+            let (post, a) = (&scored.post, &scored.assessment);
+            let uid = post.uid();
+            writer.delete_term(Term::from_field_text(f.uid, &uid));
+            let created = post.created_at.map(|t| DateTime::from_timestamp_secs(t.unix_timestamp())).unwrap_or_else(|| {
+                DateTime::from_timestamp_secs(time::OffsetDateTime::now_utc().unix_timestamp())
+            });
+            let mut doc = doc!(
+                f.uid => uid,
+                f.text => post.text.as_str(),
+                f.lang => a.lang.as_str(),
+                f.sentiment => a.sentiment.label.as_str(),
+                f.priority => a.priority.level.as_str(),
+                f.created_at => created,
+            );
+            for e in &a.entities {
+                doc.add_text(f.entity, &e.id);
+            }
+            for c in &a.complaint.categories {
+                doc.add_text(f.category, c.id.as_str());
+            }
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+        Ok(())
+    }
+
+    /// Searches post text; `entity:ID`, `category:ID`, `lang:id`, `sentiment:negative` and
+    /// `priority:P1` narrow it down. Newest index state after the last commit.
+    pub fn search(&self, query: &str, limit: usize) -> anyhow::Result<Vec<Hit>> {
+        self.reader.reload()?;
+        let f = self.fields;
+        let mut parser = QueryParser::for_index(&self.index, vec![f.text]);
+        parser.set_conjunction_by_default();
+        let parsed = parser.parse_query(query).map_err(|e| {
+            anyhow::anyhow!("cannot read the query \"{query}\": {e}; use words, \"quoted phrases\", and filters like entity:ID or category:billing")
+        })?;
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&parsed, &TopDocs::with_limit(limit))?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text_of = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            hits.push(Hit {
+                uid: text_of(f.uid),
+                text: text_of(f.text),
+                entities: doc.get_all(f.entity).filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                priority: text_of(f.priority),
+                score,
+            });
+        }
+        Ok(hits)
+    }
+
+    pub fn num_docs(&self) -> anyhow::Result<u64> {
+        self.reader.reload()?;
+        Ok(self.reader.searcher().num_docs())
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text_options = TextOptions::default()
+        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::WithFreqsAndPositions))
+        .set_stored();
+    let fields = Fields {
+        uid: b.add_text_field("uid", STRING | STORED),
+        text: b.add_text_field("text", text_options),
+        entity: b.add_text_field("entity", STRING | STORED),
+        category: b.add_text_field("category", STRING | STORED),
+        lang: b.add_text_field("lang", STRING | STORED),
+        sentiment: b.add_text_field("sentiment", STRING | STORED),
+        priority: b.add_text_field("priority", STRING | STORED),
+        created_at: b.add_date_field("created_at", INDEXED | STORED | FAST),
+    };
+    (b.build(), fields)
+}
