@@ -35,7 +35,7 @@ impl EmbeddedSink {
     pub fn write_with_retry(&mut self, batch: Vec<Scored>) -> anyhow::Result<BatchOutcome> {
         let mut posts: Vec<ScoredPost> = Vec::with_capacity(batch.len());
         let mut positions: Vec<Position> = Vec::with_capacity(batch.len());
-        let mut dead = 0;
+        let mut dead: Vec<Position> = Vec::new();
         for item in batch {
             match item {
                 Scored::Post { scored, position } => {
@@ -43,18 +43,20 @@ impl EmbeddedSink {
                     positions.push(position);
                 }
                 Scored::Rejected { letter, position } => {
-                    self.dead.write(&letter)?;
+                    if !self.store.knows_dead_letter(&position)? {
+                        self.dead.write(&letter)?;
+                        dead.push(position.clone());
+                    }
                     positions.push(position);
-                    dead += 1;
                 }
             }
         }
-        if dead > 0 {
+        if !dead.is_empty() {
             self.dead.flush()?;
         }
         let mut delay = Duration::from_millis(100);
         for attempt in 1.. {
-            match self.write(&posts, &positions) {
+            match self.write(&posts, &dead, &positions) {
                 Ok(outcome) => return Ok(outcome),
                 Err(e) if attempt < ATTEMPTS => {
                     tracing::warn!("sink write failed (attempt {attempt} of {ATTEMPTS}), retrying in {delay:?}: {e:#}");
@@ -67,7 +69,7 @@ impl EmbeddedSink {
         unreachable!("the retry loop returns")
     }
 
-    fn write(&mut self, posts: &[ScoredPost], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
+    fn write(&mut self, posts: &[ScoredPost], dead: &[Position], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
         let uids: Vec<String> = posts.iter().map(|s| s.post.uid()).collect();
         let known = self.store.known_uids(uids.iter().map(String::as_str))?;
         let new: Vec<&ScoredPost> = posts.iter().zip(&uids).filter(|(_, uid)| !known.contains(*uid)).map(|(s, _)| s).collect();
@@ -75,6 +77,6 @@ impl EmbeddedSink {
         if !relevant.is_empty() {
             self.index.write(&relevant)?;
         }
-        self.store.commit_batch(&new, positions)
+        self.store.commit_batch(&new, &dead.iter().collect::<Vec<_>>(), positions)
     }
 }

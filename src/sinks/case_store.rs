@@ -94,7 +94,8 @@ impl CaseStore {
                  version INTEGER NOT NULL,
                  body TEXT NOT NULL,
                  PRIMARY KEY (case_id, version));
-             CREATE TABLE IF NOT EXISTS checkpoints (stream TEXT PRIMARY KEY, offset INTEGER NOT NULL);",
+             CREATE TABLE IF NOT EXISTS checkpoints (stream TEXT PRIMARY KEY, offset INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS dead_letters (stream TEXT NOT NULL, offset INTEGER NOT NULL, PRIMARY KEY (stream, offset));",
         )?;
         let stored: Option<String> =
             self.conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).optional()?;
@@ -121,11 +122,17 @@ impl CaseStore {
 
     /// Stores a batch of scored posts with the case changes they cause and the positions
     /// their sources reached, in one transaction.
-    pub fn commit_batch(&mut self, batch: &[&ScoredPost], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
+    /// `dead` are the positions of the batch's dead letters, remembered so that reading
+    /// the same input again does not report them twice.
+    pub fn commit_batch(&mut self, batch: &[&ScoredPost], dead: &[&Position], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
         let tx = self.conn.transaction()?;
         let mut outcome = BatchOutcome::default();
         for scored in batch {
             apply_post(&tx, scored, &mut outcome)?;
+        }
+        for p in dead {
+            tx.prepare_cached("INSERT OR IGNORE INTO dead_letters (stream, offset) VALUES (?1, ?2)")?
+                .execute(params![p.stream, p.offset as i64])?;
         }
         let mut furthest: HashMap<&str, u64> = HashMap::new();
         for p in positions {
@@ -153,6 +160,14 @@ impl CaseStore {
             }
         }
         Ok(known)
+    }
+
+    /// Whether a dead letter at this position was already recorded.
+    pub fn knows_dead_letter(&self, position: &Position) -> anyhow::Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM dead_letters WHERE stream = ?1 AND offset = ?2")?
+            .exists(params![position.stream, position.offset as i64])?)
     }
 
     /// Cases in the queue order: most urgent first, then most recently active.
