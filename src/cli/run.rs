@@ -51,9 +51,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let secrets = Secrets::from_env().map_err(|p| anyhow::anyhow!(p.join("; ")))?;
     let addr: SocketAddr = config.api.listen.parse()?;
     let entities = EntitiesFile::load(&config.core.entities)?;
-    let scorer = Scorer::new(&config.core, &entities)?;
+    let mut scorer = Scorer::new(&config.core, &entities)?;
     let dir = DataDir::new(&config.data_dir);
     let sink = EmbeddedSink::open(&dir)?;
+    let earlier = sink.store.recent_posts(config.core.noise.duplicate_window)?;
+    scorer.warm_up(earlier.iter().map(|s| (&s.post, &s.assessment)));
     let sources: Vec<(ReplaySource, u64)> = config
         .sources
         .iter()

@@ -48,6 +48,16 @@ impl Scorer {
         &self.entities
     }
 
+    /// Replays the noise filter's memory from posts scored before a restart (oldest first),
+    /// so a resumed stream gets the verdicts an uninterrupted one would.
+    pub fn warm_up<'a>(&mut self, earlier: impl IntoIterator<Item = (&'a Post, &'a Assessment)>) {
+        for (post, assessment) in earlier {
+            if matches!(assessment.noise, None | Some(crate::model::NoiseReason::Duplicate)) {
+                self.noise.remember(post, &Text::new(&post.text));
+            }
+        }
+    }
+
     /// Scores one post. `&mut self` because the noise filter remembers recent posts to
     /// spot duplicates.
     pub fn score(&mut self, post: &Post) -> Assessment {

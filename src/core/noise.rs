@@ -95,6 +95,13 @@ impl NoiseFilter {
         None
     }
 
+    /// Remembers a post judged earlier (before a restart), so that duplicate verdicts after
+    /// the restart are the ones an uninterrupted run would give.
+    pub fn remember(&mut self, post: &Post, text: &Text) {
+        let words = text.tokens.iter().filter(|t| t.kind == TokenKind::Word).count();
+        self.is_duplicate(post, text, words);
+    }
+
     fn is_duplicate(&mut self, post: &Post, text: &Text, words: usize) -> bool {
         if words < self.config.duplicate_min_words || self.config.duplicate_window == 0 {
             return false;

@@ -162,6 +162,19 @@ impl CaseStore {
         Ok(known)
     }
 
+    /// The last `limit` posts stored, oldest first.
+    pub fn recent_posts(&self, limit: usize) -> anyhow::Result<Vec<ScoredPost>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT post, assessment FROM (SELECT rowid, post, assessment FROM posts ORDER BY rowid DESC LIMIT ?1) ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|r| {
+            let (p, a) = r?;
+            Ok(ScoredPost { post: serde_json::from_str(&p)?, assessment: serde_json::from_str(&a)? })
+        })
+        .collect()
+    }
+
     /// Whether a dead letter at this position was already recorded.
     pub fn knows_dead_letter(&self, position: &Position) -> anyhow::Result<bool> {
         Ok(self
