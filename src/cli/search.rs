@@ -13,7 +13,7 @@ use crate::sinks::{DataDir, Hit, SearchIndex};
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   hearken search 'waited hours'
-  hearken search '\"salah diagnosa\" entity:rs-medika-harapan'
+  hearken search '\"salah diagnosa\" entity:zenith-serpong'
   hearken search 'category:billing lang:id' --limit 50 --json")]
 pub struct Args {
     query: String,
