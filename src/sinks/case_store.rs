@@ -43,6 +43,10 @@ const STORY_WINDOW_DAYS: i64 = 14;
 
 pub struct CaseStore {
     conn: Connection,
+    /// Case events that go to the CRM: each is queued in the outbox in the same
+    /// transaction as the change it reports (a transactional outbox), so no event is lost
+    /// between the store and the webhook dispatcher.
+    outbox_events: HashSet<CaseEventKind>,
 }
 
 impl CaseStore {
@@ -54,7 +58,7 @@ impl CaseStore {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let store = CaseStore { conn };
+        let store = CaseStore { conn, outbox_events: HashSet::new() };
         store.migrate()?;
         Ok(store)
     }
@@ -95,6 +99,17 @@ impl CaseStore {
                  body TEXT NOT NULL,
                  PRIMARY KEY (case_id, version));
              CREATE TABLE IF NOT EXISTS checkpoints (stream TEXT PRIMARY KEY, offset INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS outbox (
+                 delivery_id TEXT PRIMARY KEY,
+                 case_id TEXT NOT NULL,
+                 event TEXT NOT NULL,
+                 body TEXT NOT NULL,
+                 created_at INTEGER NOT NULL,
+                 attempts INTEGER NOT NULL DEFAULT 0,
+                 next_attempt_at INTEGER NOT NULL,
+                 state TEXT NOT NULL DEFAULT 'pending',
+                 last_error TEXT);
+             CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_at);
              CREATE TABLE IF NOT EXISTS dead_letters (stream TEXT NOT NULL, offset INTEGER NOT NULL, PRIMARY KEY (stream, offset));",
         )?;
         let stored: Option<String> =
@@ -109,6 +124,17 @@ impl CaseStore {
             ),
         }
         Ok(())
+    }
+
+    /// Queue these case events for the CRM webhook from now on (see `[webhook] events`).
+    pub fn send_to_webhook(&mut self, events: impl IntoIterator<Item = CaseEventKind>) {
+        self.outbox_events = events.into_iter().collect();
+    }
+
+    /// The connection, for modules that keep their own tables in this database (the
+    /// webhook outbox).
+    pub fn connection(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     /// Where a stream's source should resume: the offset after the last committed record.
@@ -128,7 +154,7 @@ impl CaseStore {
         let tx = self.conn.transaction()?;
         let mut outcome = BatchOutcome::default();
         for scored in batch {
-            apply_post(&tx, scored, &mut outcome)?;
+            apply_post(&tx, &self.outbox_events, scored, &mut outcome)?;
         }
         for p in dead {
             tx.prepare_cached("INSERT OR IGNORE INTO dead_letters (stream, offset) VALUES (?1, ?2)")?
@@ -236,7 +262,7 @@ impl CaseStore {
         case.updated_at = now;
         case.version += 1;
         save_case(&tx, &case)?;
-        record_event(&tx, &case, CaseEventKind::for_status(next), actor, now, note.map(str::to_string), None)?;
+        record_event(&tx, &self.outbox_events, &case, CaseEventKind::for_status(next), actor, now, note.map(str::to_string), None)?;
         tx.commit()?;
         Ok(case)
     }
@@ -260,7 +286,7 @@ pub struct StoreCounts {
     pub open_cases: u64,
 }
 
-fn apply_post(tx: &rusqlite::Transaction, scored: &ScoredPost, outcome: &mut BatchOutcome) -> anyhow::Result<()> {
+fn apply_post(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, scored: &ScoredPost, outcome: &mut BatchOutcome) -> anyhow::Result<()> {
     let (post, a) = (&scored.post, &scored.assessment);
     let uid = post.uid();
     if tx.prepare_cached("SELECT 1 FROM posts WHERE uid = ?1")?.exists([&uid])? {
@@ -273,12 +299,12 @@ fn apply_post(tx: &rusqlite::Transaction, scored: &ScoredPost, outcome: &mut Bat
     if let (StoryRole::Opens | StoryRole::JoinsOnly, Some(entity)) = (role, &key.entity) {
         case_id = match find_story(tx, post, &key, entity, at)? {
             Some(mut case) => {
-                join_case(tx, &mut case, scored, &key, at)?;
+                join_case(tx, outbox, &mut case, scored, &key, at)?;
                 outcome.cases_updated += 1;
                 Some(case.id)
             }
             None if role == StoryRole::Opens => {
-                let case = open_case(tx, scored, entity.clone(), at)?;
+                let case = open_case(tx, outbox, scored, entity.clone(), at)?;
                 outcome.cases_opened += 1;
                 Some(case.id)
             }
@@ -339,7 +365,7 @@ fn find_story(tx: &rusqlite::Transaction, post: &Post, key: &StoryKey, entity: &
     Ok(None)
 }
 
-fn open_case(tx: &rusqlite::Transaction, scored: &ScoredPost, entity: EntityRef, at: OffsetDateTime) -> anyhow::Result<Case> {
+fn open_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, scored: &ScoredPost, entity: EntityRef, at: OffsetDateTime) -> anyhow::Result<Case> {
     let (post, a) = (&scored.post, &scored.assessment);
     let uid = post.uid();
     let case = Case {
@@ -358,11 +384,11 @@ fn open_case(tx: &rusqlite::Transaction, scored: &ScoredPost, entity: EntityRef,
         version: 1,
     };
     save_case(tx, &case)?;
-    record_event(tx, &case, CaseEventKind::Opened, "hearken", at, None, Some(uid))?;
+    record_event(tx, outbox, &case, CaseEventKind::Opened, "hearken", at, None, Some(scored))?;
     Ok(case)
 }
 
-fn join_case(tx: &rusqlite::Transaction, case: &mut Case, scored: &ScoredPost, key: &StoryKey, at: OffsetDateTime) -> anyhow::Result<()> {
+fn join_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, case: &mut Case, scored: &ScoredPost, key: &StoryKey, at: OffsetDateTime) -> anyhow::Result<()> {
     let (post, a) = (&scored.post, &scored.assessment);
     let uid = post.uid();
     let before = case.priority;
@@ -396,11 +422,11 @@ fn join_case(tx: &rusqlite::Transaction, case: &mut Case, scored: &ScoredPost, k
     }
     case.updated_at = case.updated_at.max(at);
     case.version += 1;
-    record_event(tx, case, CaseEventKind::PostAdded, "hearken", at, None, Some(uid))?;
+    record_event(tx, outbox, case, CaseEventKind::PostAdded, "hearken", at, None, Some(scored))?;
     if case.priority < before {
         case.version += 1;
         let note = format!("{} → {}", before.as_str(), case.priority.as_str());
-        record_event(tx, case, CaseEventKind::Escalated, "hearken", at, Some(note), None)?;
+        record_event(tx, outbox, case, CaseEventKind::Escalated, "hearken", at, Some(note), Some(scored))?;
     }
     save_case(tx, case)
 }
@@ -456,17 +482,55 @@ fn save_case(tx: &Connection, case: &Case) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn record_event(
     tx: &Connection,
+    outbox: &HashSet<CaseEventKind>,
     case: &Case,
     kind: CaseEventKind,
     actor: &str,
     at: OffsetDateTime,
     note: Option<String>,
-    post_uid: Option<String>,
+    cause: Option<&ScoredPost>,
 ) -> anyhow::Result<()> {
+    let post_uid = cause.filter(|_| matches!(kind, CaseEventKind::Opened | CaseEventKind::PostAdded)).map(|s| s.post.uid());
     let event = CaseEvent { case_id: case.id.clone(), kind, actor: actor.to_string(), at, note, post_uid, version: case.version };
     tx.prepare_cached("INSERT INTO case_events (case_id, version, body) VALUES (?1, ?2, ?3)")?
         .execute(params![case.id, case.version as i64, serde_json::to_string(&event)?])?;
+    if outbox.contains(&kind) {
+        enqueue_webhook(tx, case, kind, at, cause)?;
+    }
+    Ok(())
+}
+
+/// Posts sent with a webhook event, newest last: enough for the CRM to show the story.
+const WEBHOOK_POSTS: usize = 20;
+
+fn enqueue_webhook(tx: &Connection, case: &Case, kind: CaseEventKind, at: OffsetDateTime, cause: Option<&ScoredPost>) -> anyhow::Result<()> {
+    let mut posts = Vec::new();
+    let cause_uid = cause.map(|c| c.post.uid());
+    let skip = case.post_uids.len().saturating_sub(WEBHOOK_POSTS);
+    for uid in case.post_uids.iter().skip(skip) {
+        if Some(uid) == cause_uid.as_ref() {
+            posts.push(cause.expect("cause_uid implies cause").post.clone());
+        } else if let Some(p) = tx.query_row("SELECT post FROM posts WHERE uid = ?1", [uid], |r| r.get::<_, String>(0)).optional()? {
+            posts.push(serde_json::from_str(&p)?);
+        }
+    }
+    let payload = crate::model::WebhookPayload {
+        event: kind,
+        case: case.clone(),
+        posts,
+        assessment: cause.map(|c| c.assessment.clone()),
+        occurred_at: at,
+    };
+    // The delivery id names this event of this case: stable across retries and replays,
+    // so the CRM can drop what it already has.
+    let delivery_id = format!("{}:{}", case.id, case.version);
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO outbox (delivery_id, case_id, event, body, created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+    )?
+    .execute(params![delivery_id, case.id, kind.as_str(), serde_json::to_string(&payload)?, now])?;
     Ok(())
 }
