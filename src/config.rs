@@ -195,6 +195,27 @@ pub struct WebhookConfig {
     pub timeout_ms: u64,
     #[serde(default = "default_attempts")]
     pub max_attempts: u32,
+    /// Retries wait a random time between 0 and `backoff_base_ms · 2^(attempt-1)`, capped
+    /// at `backoff_cap_ms` (exponential backoff with full jitter).
+    #[serde(default = "default_backoff_base_ms")]
+    pub backoff_base_ms: u64,
+    #[serde(default = "default_backoff_cap_ms")]
+    pub backoff_cap_ms: u64,
+    /// Deliveries in flight at once (each case's events still go out one by one, in order).
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+}
+
+fn default_backoff_base_ms() -> u64 {
+    1000
+}
+
+fn default_backoff_cap_ms() -> u64 {
+    600_000
+}
+
+fn default_concurrency() -> usize {
+    4
 }
 
 fn default_events() -> Vec<String> {
@@ -378,6 +399,15 @@ impl Config {
             }
             if w.max_attempts == 0 {
                 out.push("webhook.max_attempts must be at least 1".into());
+            }
+            if w.timeout_ms == 0 {
+                out.push("webhook.timeout_ms must be at least 1 (5000 is a good start)".into());
+            }
+            if w.backoff_base_ms == 0 || w.backoff_cap_ms < w.backoff_base_ms {
+                out.push("webhook.backoff_base_ms must be at least 1 and webhook.backoff_cap_ms at least as large (1000 and 600000 are good starts)".into());
+            }
+            if w.concurrency == 0 {
+                out.push("webhook.concurrency must be at least 1 (4 is a good start)".into());
             }
             if secrets.as_ref().is_ok_and(|s| s.webhook_secret.is_none()) {
                 out.push("webhook is configured but HEARKEN_WEBHOOK_SECRET is not set; export the secret shared with the CRM".into());

@@ -138,6 +138,23 @@ impl CaseEventKind {
         }
     }
 
+    pub const ALL: [CaseEventKind; 10] = [
+        CaseEventKind::Opened,
+        CaseEventKind::PostAdded,
+        CaseEventKind::Escalated,
+        CaseEventKind::Acknowledged,
+        CaseEventKind::Assigned,
+        CaseEventKind::Noted,
+        CaseEventKind::Resolved,
+        CaseEventKind::Dismissed,
+        CaseEventKind::Reopened,
+        CaseEventKind::Merged,
+    ];
+
+    pub fn parse(s: &str) -> Option<CaseEventKind> {
+        CaseEventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// The event that records a move to `status`.
     pub fn for_status(status: CaseStatus) -> CaseEventKind {
         match status {
