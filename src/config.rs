@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::cases::spike::SpikeConfig;
 use crate::core::language::Lang;
 use crate::core::noise::NoiseConfig;
 use crate::core::priority::PriorityConfig;
@@ -27,6 +28,8 @@ pub struct Config {
     pub core: CoreConfig,
     #[serde(default)]
     pub pipeline: PipelineConfig,
+    #[serde(default)]
+    pub cases: CasesConfig,
     /// Connectors that `hearken run` starts.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
@@ -105,6 +108,13 @@ impl Default for PipelineConfig {
     fn default() -> Self {
         PipelineConfig { channel_capacity: 1024, batch_size: 1000, batch_timeout_ms: 200 }
     }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CasesConfig {
+    /// When an hour's negative volume about an entity counts as a spike.
+    pub spikes: SpikeConfig,
 }
 
 /// One connector. More kinds arrive with the connectors issue.
@@ -350,6 +360,13 @@ impl Config {
         }
         if p.batch_timeout_ms == 0 {
             out.push("pipeline.batch_timeout_ms must be at least 1 (200 keeps alerts under a second)".into());
+        }
+        let spikes = &self.cases.spikes;
+        if !(spikes.p_value > 0.0 && spikes.p_value < 1.0) {
+            out.push("cases.spikes.p_value must be between 0 and 1 (1e-4 is a good start)".into());
+        }
+        if spikes.baseline_weeks == 0 {
+            out.push("cases.spikes.baseline_weeks must be at least 1 (4 is a good start)".into());
         }
         if self.core.noise.near_duplicate_bits > 64 {
             out.push("core.noise.near_duplicate_bits must be between 0 and 64 (3 is a good start)".into());

@@ -69,7 +69,8 @@ pub fn replay(config: &Config, file: &Path, show_progress: bool) -> anyhow::Resu
     }
     let entities = EntitiesFile::load(&config.core.entities)?;
     let scorer = Scorer::new(&config.core, &entities)?;
-    let sink = EmbeddedSink::open(&DataDir::new(&config.data_dir))?;
+    let mut sink = EmbeddedSink::open(&DataDir::new(&config.data_dir))?;
+    sink.store.detect_spikes(config.cases.spikes.clone());
     let total_lines = count_lines(file)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async {

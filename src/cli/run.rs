@@ -53,7 +53,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let entities = EntitiesFile::load(&config.core.entities)?;
     let mut scorer = Scorer::new(&config.core, &entities)?;
     let dir = DataDir::new(&config.data_dir);
-    let sink = EmbeddedSink::open(&dir)?;
+    let mut sink = EmbeddedSink::open(&dir)?;
+    sink.store.detect_spikes(config.cases.spikes.clone());
     let earlier = sink.store.recent_posts(config.core.noise.duplicate_window)?;
     scorer.warm_up(earlier.iter().map(|s| (&s.post, &s.assessment)));
     let sources: Vec<(ReplaySource, u64)> = config

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Assessment, Category, EntityKind, Post, PriorityLevel};
+use super::{Assessment, Category, EntityKind, Post, PriorityLevel, Source};
 
 /// A case groups the posts of one story about one entity (DESIGN.md, "Case and webhook").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -9,6 +9,9 @@ pub struct Case {
     /// Stable: derived from the uid of the post that opened it, so a replay opens the
     /// same case id again and the stores can deduplicate on it.
     pub id: String,
+    /// A story (posts about one entity) or a volume spike (many negative posts in an hour).
+    #[serde(default)]
+    pub kind: CaseKind,
     pub entity: EntityRef,
     pub status: CaseStatus,
     pub priority: PriorityLevel,
@@ -27,6 +30,30 @@ pub struct Case {
     pub updated_at: OffsetDateTime,
     /// Bumped on every change; ReplacingMergeTree and webhook receivers keep the highest.
     pub version: u64,
+    /// How far the story has spread.
+    #[serde(default)]
+    pub spread: Spread,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseKind {
+    #[default]
+    Story,
+    Spike,
+}
+
+/// The reach of a story: who posted it, how many could see it, where it has gone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    /// Distinct authors of the story's posts.
+    pub authors: u32,
+    /// Distinct authors in the hour up to the latest post: how fast it is spreading now.
+    pub authors_last_hour: u32,
+    /// Sum of the authors' followers (each author counted once).
+    pub reach: u64,
+    /// The networks the story has reached.
+    pub sources: Vec<Source>,
 }
 
 /// Which configured entity a case is about.
@@ -199,6 +226,8 @@ mod tests {
             opened_at: datetime!(2026-03-01 08:30 UTC),
             updated_at: datetime!(2026-03-01 08:30 UTC),
             version: 1,
+            kind: CaseKind::Story,
+            spread: Spread { authors: 1, authors_last_hour: 1, reach: 120, sources: vec![Source::X] },
         }
     }
 

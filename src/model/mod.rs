@@ -11,7 +11,7 @@ pub use assessment::{
     Assessment, Category, CategoryHit, Complaint, EntityKind, EntityMatch, NoiseReason, Priority,
     PriorityLevel, Sentiment, SentimentLabel,
 };
-pub use case::{Case, CaseEvent, CaseEventKind, CaseStatus, EntityRef, WebhookPayload};
+pub use case::{Case, CaseEvent, CaseEventKind, CaseKind, CaseStatus, EntityRef, Spread, WebhookPayload};
 pub use post::{Author, Post, PostError, Source, SourceMetrics, MAX_TEXT_BYTES};
 
 /// Version of the JSON shapes in this module. Carried in Kafka headers and the stores so a

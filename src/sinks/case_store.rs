@@ -12,10 +12,12 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
+use crate::cases::spike::{self, SpikeConfig};
 use crate::cases::{self, StoryKey, StoryRole, STORY_NEAR_BITS};
 use crate::connectors::Position;
 use crate::model::{
-    Assessment, Case, CaseEvent, CaseEventKind, CaseStatus, EntityRef, Post, PriorityLevel, SCHEMA_VERSION,
+    Assessment, Case, CaseEvent, CaseEventKind, CaseKind, CaseStatus, Category, EntityKind, EntityRef, Post, PriorityLevel,
+    SentimentLabel, Spread, SCHEMA_VERSION,
 };
 
 /// A post and what the core said about it.
@@ -36,8 +38,12 @@ pub struct BatchOutcome {
     pub cases_updated: u64,
 }
 
-/// Authors in one story from which a case is treated as spreading (one level up).
+/// Authors in one story from which a case is treated as spreading (one level up)…
 const SPREADING_AUTHORS: i64 = 5;
+/// …and from which, or from this reach or this many networks, it is an emergency (P1).
+const VIRAL_AUTHORS: i64 = 15;
+const VIRAL_REACH: u64 = 100_000;
+const VIRAL_SOURCES: usize = 3;
 /// A story stays joinable this long after its last post.
 const STORY_WINDOW_DAYS: i64 = 14;
 
@@ -47,6 +53,7 @@ pub struct CaseStore {
     /// transaction as the change it reports (a transactional outbox), so no event is lost
     /// between the store and the webhook dispatcher.
     outbox_events: HashSet<CaseEventKind>,
+    spikes: SpikeConfig,
 }
 
 impl CaseStore {
@@ -58,7 +65,7 @@ impl CaseStore {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let store = CaseStore { conn, outbox_events: HashSet::new() };
+        let store = CaseStore { conn, outbox_events: HashSet::new(), spikes: SpikeConfig::default() };
         store.migrate()?;
         Ok(store)
     }
@@ -76,6 +83,7 @@ impl CaseStore {
                  is_complaint INTEGER NOT NULL,
                  priority TEXT NOT NULL,
                  simhash INTEGER NOT NULL,
+                 reach INTEGER NOT NULL,
                  case_id TEXT,
                  post TEXT NOT NULL,
                  assessment TEXT NOT NULL);
@@ -98,6 +106,13 @@ impl CaseStore {
                  version INTEGER NOT NULL,
                  body TEXT NOT NULL,
                  PRIMARY KEY (case_id, version));
+             CREATE TABLE IF NOT EXISTS volume (
+                 entity_kind TEXT NOT NULL,
+                 entity_id TEXT NOT NULL,
+                 category TEXT NOT NULL,
+                 hour INTEGER NOT NULL,
+                 n INTEGER NOT NULL,
+                 PRIMARY KEY (entity_kind, entity_id, category, hour));
              CREATE TABLE IF NOT EXISTS checkpoints (stream TEXT PRIMARY KEY, offset INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS outbox (
                  delivery_id TEXT PRIMARY KEY,
@@ -124,6 +139,11 @@ impl CaseStore {
             ),
         }
         Ok(())
+    }
+
+    /// Sets how volume spikes are detected (`[cases.spikes]` in the config).
+    pub fn detect_spikes(&mut self, config: SpikeConfig) {
+        self.spikes = config;
     }
 
     /// Queue these case events for the CRM webhook from now on (see `[webhook] events`).
@@ -154,7 +174,7 @@ impl CaseStore {
         let tx = self.conn.transaction()?;
         let mut outcome = BatchOutcome::default();
         for scored in batch {
-            apply_post(&tx, &self.outbox_events, scored, &mut outcome)?;
+            apply_post(&tx, &self.outbox_events, &self.spikes, scored, &mut outcome)?;
         }
         for p in dead {
             tx.prepare_cached("INSERT OR IGNORE INTO dead_letters (stream, offset) VALUES (?1, ?2)")?
@@ -286,7 +306,13 @@ pub struct StoreCounts {
     pub open_cases: u64,
 }
 
-fn apply_post(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, scored: &ScoredPost, outcome: &mut BatchOutcome) -> anyhow::Result<()> {
+fn apply_post(
+    tx: &rusqlite::Transaction,
+    outbox: &HashSet<CaseEventKind>,
+    spikes: &SpikeConfig,
+    scored: &ScoredPost,
+    outcome: &mut BatchOutcome,
+) -> anyhow::Result<()> {
     let (post, a) = (&scored.post, &scored.assessment);
     let uid = post.uid();
     if tx.prepare_cached("SELECT 1 FROM posts WHERE uid = ?1")?.exists([&uid])? {
@@ -294,25 +320,8 @@ fn apply_post(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, score
     }
     let key = StoryKey::of(post, a);
     let at = post.created_at.unwrap_or_else(OffsetDateTime::now_utc);
-    let mut case_id = None;
-    let role = cases::role(a);
-    if let (StoryRole::Opens | StoryRole::JoinsOnly, Some(entity)) = (role, &key.entity) {
-        case_id = match find_story(tx, post, &key, entity, at)? {
-            Some(mut case) => {
-                join_case(tx, outbox, &mut case, scored, &key, at)?;
-                outcome.cases_updated += 1;
-                Some(case.id)
-            }
-            None if role == StoryRole::Opens => {
-                let case = open_case(tx, outbox, scored, entity.clone(), at)?;
-                outcome.cases_opened += 1;
-                Some(case.id)
-            }
-            None => None,
-        };
-    }
     tx.prepare_cached(
-        "INSERT INTO posts (uid, created_at, author, lang, relevant, noise, is_complaint, priority, simhash, case_id, post, assessment)
+        "INSERT INTO posts (uid, created_at, author, lang, relevant, noise, is_complaint, priority, simhash, reach, post, assessment)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
@@ -325,14 +334,132 @@ fn apply_post(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, score
         a.complaint.is_complaint,
         a.priority.level.as_str(),
         key.simhash as i64,
-        case_id,
+        post.reach() as i64,
         serde_json::to_string(post)?,
         serde_json::to_string(a)?,
     ])?;
     outcome.stored += 1;
     outcome.relevant += a.relevant as u64;
     outcome.complaints += (a.relevant && a.complaint.is_complaint) as u64;
+
+    let role = cases::role(a);
+    if let (StoryRole::Opens | StoryRole::JoinsOnly, Some(entity)) = (role, &key.entity) {
+        match find_story(tx, post, &key, entity, at)? {
+            Some(mut case) => {
+                join_case(tx, outbox, &mut case, scored, at)?;
+                outcome.cases_updated += 1;
+            }
+            None if role == StoryRole::Opens => {
+                open_case(tx, outbox, scored, entity.clone(), at)?;
+                outcome.cases_opened += 1;
+            }
+            None => {}
+        }
+    }
+    if a.relevant && (a.complaint.is_complaint || a.sentiment.label == SentimentLabel::Negative) {
+        outcome.cases_opened += count_negative(tx, outbox, spikes, scored, at)?;
+    }
     Ok(())
+}
+
+/// Counts a negative post in its entities' hourly volumes and opens a spike case for each
+/// volume that became abnormal this hour. Returns the number of spike cases opened.
+fn count_negative(
+    tx: &rusqlite::Transaction,
+    outbox: &HashSet<CaseEventKind>,
+    config: &SpikeConfig,
+    scored: &ScoredPost,
+    at: OffsetDateTime,
+) -> anyhow::Result<u64> {
+    let a = &scored.assessment;
+    let hour = spike::hour_of(at.unix_timestamp());
+    let mut entities: Vec<EntityRef> = Vec::new();
+    for m in a.entities.iter().filter(|m| matches!(m.kind, EntityKind::Hospital | EntityKind::Clinician)) {
+        let e = EntityRef { kind: m.kind, id: m.id.clone() };
+        if !entities.contains(&e) {
+            entities.push(e);
+        }
+    }
+    let categories: Vec<&str> = std::iter::once(ALL_NEGATIVE).chain(a.complaint.categories.iter().map(|c| c.id.as_str())).collect();
+    let mut opened = 0;
+    for entity in &entities {
+        for category in &categories {
+            let n: i64 = tx.query_row(
+                "INSERT INTO volume (entity_kind, entity_id, category, hour, n) VALUES (?1, ?2, ?3, ?4, 1)
+                 ON CONFLICT DO UPDATE SET n = n + 1 RETURNING n",
+                params![entity.kind.as_str(), entity.id, category, hour],
+                |r| r.get(0),
+            )?;
+            if (n as u32) < config.min_count {
+                continue;
+            }
+            let id = cases::spike_case_id(entity, category, hour);
+            if load_case(tx, &id)?.is_some() {
+                continue; // this hour's spike is already raised
+            }
+            let window = config.baseline_weeks.max(1) as i64 * spike::HOURS_PER_WEEK;
+            let mut stmt = tx.prepare_cached(
+                "SELECT hour, n FROM volume WHERE entity_kind = ?1 AND entity_id = ?2 AND category = ?3 AND hour >= ?4 AND hour < ?5",
+            )?;
+            let history: Vec<(i64, u32)> = stmt
+                .query_map(params![entity.kind.as_str(), entity.id, category, hour - window, hour], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let first_seen: i64 = tx.query_row(
+                "SELECT min(hour) FROM volume WHERE entity_kind = ?1 AND entity_id = ?2 AND category = ?3",
+                params![entity.kind.as_str(), entity.id, category],
+                |r| r.get(0),
+            )?;
+            let expected = spike::expected(&history, hour, first_seen, config);
+            if let Some(p) = spike::is_spike(n as u32, expected, config) {
+                open_spike_case(tx, outbox, &id, entity, category, n as u32, expected, p, scored, at)?;
+                opened += 1;
+            }
+        }
+    }
+    Ok(opened)
+}
+
+/// The volume key of every negative post, beside one per complaint category.
+const ALL_NEGATIVE: &str = "all";
+
+#[allow(clippy::too_many_arguments)]
+fn open_spike_case(
+    tx: &rusqlite::Transaction,
+    outbox: &HashSet<CaseEventKind>,
+    id: &str,
+    entity: &EntityRef,
+    category: &str,
+    count: u32,
+    expected: f64,
+    p: f64,
+    scored: &ScoredPost,
+    at: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let what = if category == ALL_NEGATIVE { "negative posts".to_string() } else { format!("{category} complaints") };
+    let hour_start = at.replace_minute(0)?.replace_second(0)?.replace_nanosecond(0)?;
+    let case = Case {
+        id: id.to_string(),
+        kind: CaseKind::Spike,
+        entity: entity.clone(),
+        status: CaseStatus::Open,
+        priority: if p < 1e-8 { PriorityLevel::P1 } else { PriorityLevel::P2 },
+        priority_score: if p < 1e-8 { 85 } else { 70 },
+        categories: Category::parse(category).into_iter().collect(),
+        reasons: vec!["spike".into(), format!("{count} {what} in an hour, ~{expected:.1} expected")],
+        post_uids: Vec::new(),
+        summary: format!(
+            "Spike: {count} {what} about {} in the hour from {} (usually ~{expected:.1}; p = {p:.1e})",
+            entity.id,
+            hour_start.format(&time::format_description::well_known::Rfc3339)?
+        ),
+        assignee: None,
+        opened_at: at,
+        updated_at: at,
+        version: 1,
+        spread: Spread::default(),
+    };
+    save_case(tx, &case)?;
+    record_event(tx, outbox, &case, CaseEventKind::Opened, "hearken", at, None, Some(scored))
 }
 
 /// The open case of this entity whose story the post continues, if any.
@@ -382,17 +509,23 @@ fn open_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, scored
         opened_at: at,
         updated_at: at,
         version: 1,
+        kind: CaseKind::Story,
+        spread: Spread::default(),
     };
+    let mut case = case;
+    tx.prepare_cached("UPDATE posts SET case_id = ?1 WHERE uid = ?2")?.execute(params![case.id, uid])?;
+    update_spread(tx, &mut case, post, at)?;
     save_case(tx, &case)?;
     record_event(tx, outbox, &case, CaseEventKind::Opened, "hearken", at, None, Some(scored))?;
     Ok(case)
 }
 
-fn join_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, case: &mut Case, scored: &ScoredPost, key: &StoryKey, at: OffsetDateTime) -> anyhow::Result<()> {
+fn join_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, case: &mut Case, scored: &ScoredPost, at: OffsetDateTime) -> anyhow::Result<()> {
     let (post, a) = (&scored.post, &scored.assessment);
     let uid = post.uid();
     let before = case.priority;
     case.post_uids.push(uid.clone());
+    tx.prepare_cached("UPDATE posts SET case_id = ?1 WHERE uid = ?2")?.execute(params![case.id, uid])?;
     if a.relevant && a.complaint.is_complaint {
         case.priority = case.priority.min(a.priority.level);
         case.priority_score = case.priority_score.max(a.priority.score);
@@ -407,19 +540,7 @@ fn join_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, case: 
             }
         }
     }
-    let authors: i64 = tx.query_row(
-        "SELECT count(DISTINCT author) FROM posts WHERE case_id = ?1 AND author IS NOT NULL AND author IS NOT ?2",
-        params![case.id, key.author],
-        |r| r.get::<_, i64>(0),
-    )? + key.author.is_some() as i64;
-    if authors >= SPREADING_AUTHORS {
-        let reason = "spreading".to_string();
-        if !case.reasons.contains(&reason) {
-            case.reasons.push(reason);
-            case.priority = bump(case.priority);
-            case.priority_score = case.priority_score.max(80);
-        }
-    }
+    update_spread(tx, case, post, at)?;
     case.updated_at = case.updated_at.max(at);
     case.version += 1;
     record_event(tx, outbox, case, CaseEventKind::PostAdded, "hearken", at, None, Some(scored))?;
@@ -429,6 +550,44 @@ fn join_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, case: 
         record_event(tx, outbox, case, CaseEventKind::Escalated, "hearken", at, Some(note), Some(scored))?;
     }
     save_case(tx, case)
+}
+
+/// Recomputes how far the story has spread, and raises its priority when the spread
+/// crosses a threshold: a story many people repeat is urgent even if each post is mild.
+fn update_spread(tx: &Connection, case: &mut Case, post: &Post, at: OffsetDateTime) -> anyhow::Result<()> {
+    let now = at.unix_timestamp();
+    let (authors, last_hour, reach): (i64, i64, i64) = tx.query_row(
+        "SELECT count(*), coalesce(sum(recent), 0), coalesce(sum(reach), 0) FROM (
+             SELECT author, max(reach) AS reach, max(created_at > ?2 - 3600 AND created_at <= ?2) AS recent
+             FROM posts WHERE case_id = ?1 AND author IS NOT NULL GROUP BY author)",
+        params![case.id, now],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let spread = &mut case.spread;
+    spread.authors = authors as u32;
+    spread.authors_last_hour = last_hour as u32;
+    spread.reach = reach as u64;
+    let source = post.source.unwrap_or(crate::model::Source::Replay);
+    if !spread.sources.contains(&source) {
+        spread.sources.push(source);
+    }
+    let mut raise = |reason: String, to: Option<PriorityLevel>| {
+        let key = reason.split(':').next().unwrap_or_default().to_string();
+        if case.reasons.iter().any(|r| r.starts_with(&key)) {
+            return;
+        }
+        case.reasons.push(reason);
+        case.priority = to.unwrap_or_else(|| bump(case.priority)).min(case.priority);
+        case.priority_score = case.priority_score.max(if case.priority == PriorityLevel::P1 { 90 } else { 75 });
+    };
+    let s = case.spread.clone();
+    if s.authors as i64 >= SPREADING_AUTHORS {
+        raise(format!("spreading: {} authors", s.authors), None);
+    }
+    if s.authors as i64 >= VIRAL_AUTHORS || s.reach >= VIRAL_REACH || s.sources.len() >= VIRAL_SOURCES {
+        raise(format!("viral: {} authors, reach {}, {} networks", s.authors, s.reach, s.sources.len()), Some(PriorityLevel::P1));
+    }
+    Ok(())
 }
 
 fn bump(level: PriorityLevel) -> PriorityLevel {

@@ -7,6 +7,8 @@
 //! Noise never opens a case, but a reshare judged `duplicate` still joins the story it
 //! copies: spread is what turns one angry post into an emergency.
 
+pub mod spike;
+
 use crate::core::noise::simhash;
 use crate::core::Text;
 use crate::model::{Assessment, EntityKind, EntityMatch, EntityRef, NoiseReason, Post};
@@ -55,6 +57,11 @@ pub enum StoryRole {
     Opens,
     JoinsOnly,
     None,
+}
+
+/// Stable id of the spike case of an entity × category × hour.
+pub fn spike_case_id(entity: &EntityRef, category: &str, hour: i64) -> String {
+    format!("spike-{}-{category}-{hour}", entity.id)
 }
 
 /// Stable case id: derived from the uid of the post that opened it, so replays agree.
