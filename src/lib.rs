@@ -2,8 +2,9 @@
 //!
 //! The modules follow the data flow of shared/DESIGN.md:
 //! [`connectors`] pull posts in, [`core`] scores them, [`pipeline`] joins the stages with
-//! bounded channels, [`sinks`] store what matters and [`api`] shows it. [`model`] holds
-//! the contracts every stage agrees on; [`config`] the TOML that sets them up.
+//! bounded channels, [`sinks`] store what matters, [`api`] shows it and [`webhook`] sends
+//! case events to the hospital CRM. [`model`] holds the contracts every stage agrees on;
+//! [`config`] the TOML that sets them up.
 
 pub mod api;
 pub mod cases;
@@ -15,3 +16,4 @@ pub mod core;
 pub mod model;
 pub mod pipeline;
 pub mod sinks;
+pub mod webhook;
