@@ -175,7 +175,7 @@ const CONTEXT_WINDOW_WORDS: usize = 6;
 impl EntityMatcher {
     pub fn new(file: &EntitiesFile) -> anyhow::Result<EntityMatcher> {
         let mut folded_patterns: Vec<String> = Vec::new();
-        let mut patterns = Vec::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
         let mut ids = Vec::new();
         let mut context = Vec::new();
         let mut clinician_hospital = Vec::new();
@@ -184,7 +184,10 @@ impl EntityMatcher {
             ids.push(id.to_string());
             context.push(ctx.iter().map(|c| fold(c)).filter(|c| !c.is_empty()).collect());
             clinician_hospital.push(hospital);
-            let mut seen = HashSet::new();
+            // Folded form → its pattern, so that one form listed twice (an explicit
+            // "#RSZenith" and the compact form of "RS Zenith") keeps the laxer rule,
+            // whatever the order of the aliases.
+            let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
             for (term, rule) in terms {
                 let folded = fold(&term);
                 let trimmed = folded.trim();
@@ -200,9 +203,14 @@ impl EntityMatcher {
                     variants.push(format!("@{compact}"));
                 }
                 for v in variants {
-                    if seen.insert(v.clone()) {
-                        folded_patterns.push(v);
-                        patterns.push(Pattern { kind, entity, rule, exact_case: exact_case.clone() });
+                    match seen.get(&v) {
+                        Some(&i) if rule == Rule::Always => patterns[i].rule = Rule::Always,
+                        Some(_) => {}
+                        None => {
+                            seen.insert(v.clone(), patterns.len());
+                            folded_patterns.push(v);
+                            patterns.push(Pattern { kind, entity, rule, exact_case: exact_case.clone() });
+                        }
                     }
                 }
             }
@@ -450,6 +458,17 @@ aliases = ["emergency room", "ER", "A&E", "IGD", "UGD"]
     fn handles_and_hashtags() {
         assert_eq!(ids("@RSOmniAlamSutera tolong jawab"), ["omni-alam-sutera"]);
         assert_eq!(ids("parah #RSCarolus"), ["st-carolus"]);
+    }
+
+    #[test]
+    fn an_explicit_hashtag_counts_alone_whatever_the_alias_order() {
+        let file: EntitiesFile = toml::from_str(
+            "[[hospital]]\nid = \"z\"\nname = \"Zenith International Hospital\"\naliases = [\"RS Zenith\", \"#RSZenith\"]\ncontext = [\"dokter\"]\n",
+        )
+        .unwrap();
+        let m = EntityMatcher::new(&file).unwrap();
+        assert_eq!(m.find("antrian #RSZenith parah").matches.len(), 1);
+        assert!(m.find("beli jam RS Zenith").matches.is_empty(), "the plain alias still needs context");
     }
 
     #[test]

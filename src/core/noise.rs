@@ -48,7 +48,9 @@ const PROMO: &[&str] = &[
     "beli", "jual", "dijual", "murah", "cheap", "limited", "terbatas", "gratis ongkir",
     "hubungi", "call us", "whatsapp", "wa", "dm", "info lebih lanjut", "klik", "click",
     "link in bio", "link di bio", "special offer", "penawaran", "free consultation",
-    "konsultasi gratis", "cicilan", "installment",
+    "konsultasi gratis", "cicilan", "installment", "packages", "paket hemat", "promosi",
+    "diskaun", "pakej", "harga istimewa", "tawaran", "gratis", "free", "info lengkap",
+    "more info", "daftar sekarang", "register now", "hubungi kami", "call now",
 ];
 
 const GIVEAWAY: &[&str] = &[
@@ -77,8 +79,20 @@ impl NoiseFilter {
                     last_hashtag_start = t.original.start;
                 }
                 TokenKind::Word => words += 1,
-                TokenKind::Number if text.word(t).len() >= 9 => phones += 1,
                 _ => {}
+            }
+        }
+        // Phone numbers, also when written in groups: "0812 3456 7890", "+60 3-7800 1234".
+        let mut digits = 0;
+        for t in &text.tokens {
+            if t.kind == TokenKind::Number {
+                digits += text.word(t).chars().filter(char::is_ascii_digit).count();
+                if digits >= 9 {
+                    phones += 1;
+                    digits = 0;
+                }
+            } else {
+                digits = 0;
             }
         }
         let giveaway = count(text, GIVEAWAY);
@@ -179,6 +193,8 @@ mod tests {
         assert_eq!(judge(&mut f, "1", "Promo MCU diskon 30% di RS Omni! Hubungi 081234567890"), Some(NoiseReason::Advert));
         assert_eq!(judge(&mut f, "2", "GIVEAWAY! follow @rsomni and retweet to win #sehat #rs #promo #gratis"), Some(NoiseReason::Spam));
         assert_eq!(judge(&mut f, "3", "The nurses at RS Omni were kind to my mother"), None);
+        assert_eq!(judge(&mut f, "4", "Pakej saringan kesihatan di Larkspur, hubungi 03 7800 1234"), Some(NoiseReason::Advert));
+        assert_eq!(judge(&mut f, "5", "I paid 1 200 000 for 3 nights at RS Omni and nobody explained the bill"), None);
     }
 
     #[test]
