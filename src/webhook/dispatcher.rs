@@ -284,3 +284,132 @@ fn shorten(mut s: String) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, StatusCode};
+    use rusqlite::params;
+
+    const SECRET: &str = "unit-test-secret";
+
+    /// A receiver that answers each delivery id from a script (the last answer repeats)
+    /// and records `(delivery id, signature ok)` in arrival order.
+    type Log = Arc<Mutex<Vec<(String, bool)>>>;
+
+    async fn receiver(script: HashMap<&'static str, Vec<u16>>, stall: Duration) -> (String, Log) {
+        let log: Log = Arc::default();
+        let seen = log.clone();
+        let script = Arc::new(script);
+        let handler = move |headers: HeaderMap, body: Bytes| {
+            let (log, script) = (seen.clone(), script.clone());
+            async move {
+                let id = headers.get(DELIVERY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                let sig = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                let ok = super::super::verify(SECRET.as_bytes(), &body, sig)
+                    && headers.get(EVENT_HEADER).is_some()
+                    && headers.get(reqwest::header::CONTENT_TYPE).is_some_and(|v| v == "application/json");
+                let n = {
+                    let mut log = log.lock().unwrap();
+                    log.push((id.clone(), ok));
+                    log.iter().filter(|(i, _)| *i == id).count()
+                };
+                tokio::time::sleep(stall).await;
+                let answers = script.get(id.as_str()).cloned().unwrap_or_else(|| vec![200]);
+                StatusCode::from_u16(answers[(n - 1).min(answers.len() - 1)]).unwrap()
+            }
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let app = axum::Router::new().route("/hook", axum::routing::post(handler));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (url, log)
+    }
+
+    fn outbox_with(path: &Path, ids: &[&str]) {
+        drop(Outbox::open(path).unwrap());
+        let conn = rusqlite::Connection::open(path).unwrap();
+        for id in ids {
+            let (case, _) = id.rsplit_once(':').unwrap();
+            conn.execute(
+                "INSERT INTO outbox (delivery_id, case_id, event, body, created_at, next_attempt_at) VALUES (?1, ?2, 'opened', ?3, 1, 1)",
+                params![id, case, format!("{{\"delivery\":\"{id}\"}}")],
+            )
+            .unwrap();
+        }
+    }
+
+    fn config(url: &str, max_attempts: u32, timeout_ms: u64) -> WebhookConfig {
+        WebhookConfig {
+            url: url.to_string(),
+            events: vec!["opened".into()],
+            timeout_ms,
+            max_attempts,
+            backoff_base_ms: 5,
+            backoff_cap_ms: 20,
+            concurrency: 4,
+        }
+    }
+
+    /// Runs a dispatcher until the outbox has nothing pending, then stops it.
+    async fn run_until_settled(config: WebhookConfig, path: &Path) -> (DispatchStats, HashMap<String, (String, u32, Option<String>)>) {
+        let (stop_tx, stop) = watch::channel(false);
+        let dispatcher = Dispatcher::new(&config, SECRET, path).unwrap().with_poll_interval(Duration::from_millis(10));
+        let task = tokio::spawn(dispatcher.run(stop));
+        let outbox = Outbox::open(path).unwrap();
+        let start = Instant::now();
+        while outbox.counts().unwrap().0 > 0 {
+            assert!(start.elapsed() < Duration::from_secs(120), "deliveries still pending: {:?}", outbox.list(None, 100).unwrap());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        stop_tx.send(true).unwrap();
+        let stats = task.await.unwrap().unwrap();
+        let rows = outbox.list(None, 100).unwrap().into_iter().map(|r| (r.delivery_id, (r.state, r.attempts, r.last_error))).collect();
+        (stats, rows)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failures_are_retried_until_the_budget_then_dead_and_a_case_keeps_its_order() {
+        let script = HashMap::from([("case-a:1", vec![500]), ("case-b:1", vec![503, 502, 204])]);
+        let (url, log) = receiver(script, Duration::ZERO).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("cases.sqlite");
+        outbox_with(&path, &["case-a:1", "case-a:2", "case-b:1"]);
+
+        let (stats, rows) = run_until_settled(config(&url, 3, 5000), &path).await;
+        assert_eq!(rows["case-a:1"].0, "dead");
+        assert_eq!(rows["case-a:1"].1, 3);
+        assert!(rows["case-a:1"].2.as_deref().unwrap().starts_with("HTTP 500"), "{:?}", rows["case-a:1"]);
+        assert_eq!((rows["case-a:2"].0.as_str(), rows["case-a:2"].1), ("delivered", 1));
+        assert_eq!((rows["case-b:1"].0.as_str(), rows["case-b:1"].1, rows["case-b:1"].2.as_deref()), ("delivered", 3, None));
+        assert_eq!(stats, DispatchStats { delivered: 2, retried: 4, dead: 1 });
+
+        let log = log.lock().unwrap();
+        assert!(log.iter().all(|(_, ok)| *ok), "a request without a valid signature or headers: {log:?}");
+        let ids: Vec<&str> = log.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids.iter().filter(|i| **i == "case-a:1").count(), 3);
+        let last_a1 = ids.iter().rposition(|i| *i == "case-a:1").unwrap();
+        let first_a2 = ids.iter().position(|i| *i == "case-a:2").unwrap();
+        assert!(last_a1 < first_a2, "case-a:2 was sent before case-a:1 died: {ids:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stalled_answer_or_a_closed_port_is_a_failed_attempt() {
+        let (url, _log) = receiver(HashMap::new(), Duration::from_secs(3)).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("cases.sqlite");
+        outbox_with(&path, &["case-s:1"]);
+        let (stats, rows) = run_until_settled(config(&url, 1, 200), &path).await;
+        assert_eq!(stats.dead, 1);
+        assert_eq!(rows["case-s:1"].2.as_deref(), Some("no answer within 200 ms"));
+
+        let closed = format!("http://127.0.0.1:{}/hook", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("cases.sqlite");
+        outbox_with(&path, &["case-c:1"]);
+        let (_, rows) = run_until_settled(config(&closed, 2, 2000), &path).await;
+        assert_eq!((rows["case-c:1"].0.as_str(), rows["case-c:1"].1), ("dead", 2));
+        assert!(rows["case-c:1"].2.as_deref().unwrap().starts_with("cannot connect"), "{:?}", rows["case-c:1"]);
+    }
+}
