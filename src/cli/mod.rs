@@ -7,6 +7,7 @@ mod replay;
 mod run;
 mod score;
 mod search;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,8 @@ enum Command {
     CheckConfig(check_config::Args),
     /// Replay the sample corpus and show the alert queue and a search.
     Demo(demo::Args),
+    /// List and retry the webhook deliveries to the hospital CRM.
+    Webhooks(webhooks::Args),
 }
 
 /// Options every command that builds the pipeline shares.
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Cases(a) => cases::run(a),
         Command::CheckConfig(a) => check_config::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Webhooks(a) => webhooks::run(a),
     };
     match result {
         Ok(code) => code,

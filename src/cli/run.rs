@@ -11,8 +11,10 @@ use crate::api::{self, ApiState};
 use crate::config::{Config, Mode, Secrets, SourceConfig};
 use crate::connectors::replay::ReplaySource;
 use crate::core::{EntitiesFile, Scorer};
+use crate::model::CaseEventKind;
 use crate::pipeline::{self, Counters, EmbeddedSink};
 use crate::sinks::{DataDir, SearchIndex};
+use crate::webhook::Dispatcher;
 
 /// Run hearken as a service: the configured sources feed the pipeline, cases and the
 /// search index fill up, and the HTTP API serves the alert queue. Ctrl-C or SIGTERM stop
@@ -55,6 +57,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let dir = DataDir::new(&config.data_dir);
     let mut sink = EmbeddedSink::open(&dir)?;
     sink.store.detect_spikes(config.cases.spikes.clone());
+    // The case store queues the configured events in its outbox, in the transaction of the
+    // change each reports; the dispatcher delivers them from there.
+    let webhook = match &config.webhook {
+        Some(w) => {
+            let events = w
+                .events
+                .iter()
+                .map(|e| CaseEventKind::parse(e).ok_or_else(|| anyhow::anyhow!("webhook.events: \"{e}\" is not a case event")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            sink.store.send_to_webhook(events);
+            let secret = secrets.webhook_secret.as_deref().ok_or_else(|| {
+                anyhow::anyhow!("webhook is configured but HEARKEN_WEBHOOK_SECRET is not set; export the secret shared with the CRM")
+            })?;
+            Some((w.url.clone(), Dispatcher::new(w, secret, &dir.case_store())?))
+        }
+        None => None,
+    };
     let earlier = sink.store.recent_posts(config.core.noise.duplicate_window)?;
     scorer.warm_up(earlier.iter().map(|s| (&s.post, &s.assessment)));
     let sources: Vec<(ReplaySource, u64)> = config
@@ -76,6 +95,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             wait_for_signal().await;
             eprintln!("hearken: stopping — finishing the posts in flight and flushing the stores");
             let _ = stop_tx.send(true);
+        });
+        let dispatcher = webhook.map(|(url, d)| {
+            eprintln!("hearken: delivering case events to {url}");
+            tokio::spawn(d.run(stop.clone()))
         });
         let running = pipeline::start(scorer, sink, &config.pipeline);
         let state = Arc::new(ApiState {
@@ -107,6 +130,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let _ = wait.wait_for(|s| *s).await;
         let counters: Arc<Counters> = running.finish().await?;
         api.await??;
+        if let Some(d) = dispatcher {
+            // Deliveries still pending stay in the outbox for the next run.
+            let s = d.await??;
+            eprintln!("hearken: webhook: {} delivered, {} retried, {} dead", s.delivered, s.retried, s.dead);
+        }
         eprintln!(
             "hearken: stopped after {} posts scored, {} stored, {} cases opened",
             Counters::get(&counters.scored),
