@@ -53,7 +53,9 @@ fn group_consumer(bootstrap: &str, group: &str) -> StreamConsumer {
         .set("group.id", group)
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
-        .set("session.timeout.ms", "10000")
+        // tansu completes a group's first JoinGroup only after about half the session
+        // timeout: librdkafka's default 45 s means ~23 s before the first message.
+        .set("session.timeout.ms", "6000")
         .create()
         .expect("create consumer")
 }
