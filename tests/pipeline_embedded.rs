@@ -165,9 +165,15 @@ fn start_run(config: &Path) -> Child {
     hearken().arg("run").arg("--config").arg(config).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
 }
 
-fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+/// Polls `done` until it holds, failing early (with its stderr) if `child` exits.
+fn wait_until(child: &mut Child, what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            panic!("hearken run exited ({status}) before {what}:\n{err}");
+        }
         assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting until {what}");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -182,14 +188,14 @@ fn killing_run_mid_replay_and_restarting_loses_nothing_and_doubles_nothing() {
     let dir = DataDir::new(&tmp.path().join("data"));
 
     let mut first = start_run(&config);
-    wait_until("some posts are stored", Duration::from_secs(120), || stored_posts(&dir) >= 500);
+    wait_until(&mut first, "some posts are stored", Duration::from_secs(120), || stored_posts(&dir) >= 500);
     first.kill().unwrap(); // SIGKILL: no chance to flush anything
     first.wait().unwrap();
     let at_kill = stored_posts(&dir);
     assert!(at_kill < total, "the run finished before it was killed ({at_kill} of {total}); make the corpus longer");
 
     let mut second = start_run(&config);
-    wait_until("every post is stored", Duration::from_secs(300), || stored_posts(&dir) == total);
+    wait_until(&mut second, "every post is stored", Duration::from_secs(300), || stored_posts(&dir) == total);
     // SIGTERM: a graceful stop drains and exits cleanly.
     assert!(Command::new("kill").arg("-TERM").arg(second.id().to_string()).status().unwrap().success());
     let out = second.wait_with_output().unwrap();
