@@ -7,6 +7,9 @@
 //! the byte range of the original text it came from, so later stages can report spans and
 //! look at the original casing (capitals are emphasis for sentiment).
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use unicode_normalization::UnicodeNormalization;
 
 /// One word (or emoji, URL, mention) of a post.
@@ -97,6 +100,9 @@ impl Text {
         if is_emoji(first) {
             return self.push_token(raw, start..end, TokenKind::Emoji, false);
         }
+        if let Some(canonical) = emoticon(raw) {
+            return self.push_token(canonical, start..end, TokenKind::Emoji, false);
+        }
         if raw.chars().all(|c| !c.is_alphanumeric()) {
             return self.push_token(raw, start..end, TokenKind::Punct, false);
         }
@@ -180,6 +186,29 @@ fn raw_tokens(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         if rest.starts_with("http://") || rest.starts_with("https://") || rest.starts_with("www.") {
             return Some((start, end_of(&mut chars, &|_, n| !n.is_whitespace())));
         }
+        // An emoticon stands alone between spaces (":)", ":-D", "<3"), perhaps followed
+        // by sentence punctuation (":)." → ":)" and ".").
+        let second = rest.as_bytes().get(1).copied().unwrap_or(b' ');
+        if c.is_ascii_punctuation() || (c.is_ascii_alphabetic() && (second.is_ascii_punctuation() || matches!((c, second), ('x' | 'X', b'd' | b'D')))) {
+            let at_chunk_start = s[..start].chars().next_back().is_none_or(|p| p.is_whitespace() || is_invisible(p));
+            let chunk = &rest[..rest.find(|c: char| c.is_whitespace() || is_invisible(c)).unwrap_or(rest.len())];
+            if at_chunk_start && chunk.len() <= 12 {
+                let mut candidate = chunk;
+                loop {
+                    if emoticon(candidate).is_some() {
+                        let end = start + candidate.len();
+                        while chars.peek().is_some_and(|&(i, _)| i < end) {
+                            chars.next();
+                        }
+                        return Some((start, end));
+                    }
+                    match candidate.strip_suffix(['.', ',', '!', '?']) {
+                        Some(shorter) if shorter.len() >= 2 => candidate = shorter,
+                        _ => break,
+                    }
+                }
+            }
+        }
         if (c == '@' || c == '#') && chars.peek().is_some_and(|&(_, n)| n.is_alphanumeric() || n == '_') {
             let end = end_of(&mut chars, &|_, n| n.is_alphanumeric() || n == '_' || n == '.');
             // "@RSOmni." ends a sentence: the dot is not part of the handle.
@@ -230,6 +259,56 @@ fn split_hashtag(tag: &str) -> Vec<(usize, usize)> {
         parts.push((start, tag.len()));
     }
     parts
+}
+
+/// The canonical spelling of an emoticon (":-)))" → ":-)", ":P" stays ":P", "XD" → "xd"),
+/// or None. The emoticons are those of VADER's lexicon (punctuation faces without a run
+/// of letters, not starting with a digit) and a few common extras.
+fn emoticon(chunk: &str) -> Option<&'static str> {
+    static SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+        let lexicon = include_str!("../../lexicons/en/vader_lexicon.txt");
+        let mut set: HashSet<&'static str> = lexicon
+            .lines()
+            .filter_map(|l| l.split('\t').next())
+            .filter(|k| {
+                let b = k.as_bytes();
+                b.len() >= 2
+                    && k.is_ascii()
+                    && !b[0].is_ascii_digit()
+                    && b.iter().any(|c| b":;=()[]{}<>|\\/^*_".contains(c))
+                    && !b.windows(2).any(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic())
+            })
+            .collect();
+        set.extend(["xd", "xp", "^_^", "^-^", "^^", "-_-", "D:"]);
+        set
+    });
+    if chunk.len() < 2 || chunk.len() > 12 || !chunk.is_ascii() {
+        return None;
+    }
+    if chunk.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        // Of the all-letter faces only "xD" ("XD", "xDDD").
+        let b = chunk.as_bytes();
+        let xd = b[0].eq_ignore_ascii_case(&b'x') && b[1..].iter().all(|c| c.eq_ignore_ascii_case(&b'd'));
+        return xd.then_some("xd");
+    }
+    if let Some(&e) = SET.get(chunk) {
+        return Some(e);
+    }
+    // Repeated mouths and noses: ":)))" → ":)"; case: "XD" → "xd", ":-P" → ":-p".
+    let mut buf = [0u8; 12];
+    let mut n = 0;
+    for (i, &b) in chunk.as_bytes().iter().enumerate() {
+        if i == 0 || b != chunk.as_bytes()[i - 1] {
+            buf[n] = b;
+            n += 1;
+        }
+    }
+    let squeezed = std::str::from_utf8(&buf[..n]).ok()?;
+    if let Some(&e) = SET.get(squeezed) {
+        return Some(e);
+    }
+    buf[..n].make_ascii_lowercase();
+    SET.get(std::str::from_utf8(&buf[..n]).ok()?).copied()
 }
 
 fn is_mark(c: char) -> bool {

@@ -1,0 +1,196 @@
+//! The sentiment lexicons of one language, parsed once from the files in `lexicons/`.
+//!
+//! Every table is keyed by `&'static str` slices of the files compiled into the binary,
+//! so building them copies no words and a lookup on the hot path allocates nothing.
+//! The file formats are plain text, one entry a line, `#` starts a comment:
+//!
+//! | file | line | meaning |
+//! |---|---|---|
+//! | `valence` (VADER's lexicon, `sentiment.tsv`) | `word<TAB>valence[<TAB>…]` | mean rating −4..4 |
+//! | `boosters.tsv` | `word or phrase<TAB>scalar` | ±0.293: adds to a following word's strength (dampener if negative) |
+//! | `negators.txt` | `word` | flips a following word within three words (× −0.74) |
+//! | `idioms.tsv` | `phrase<TAB>valence` | a phrase that means more than its words; its words are read as one item |
+//! | `contrast.tsv` | `word<TAB>weight before<TAB>weight after` | "but": what comes after it counts more |
+//!
+//! A later file overrides an earlier one for the same word, so hand-curated entries win
+//! over generated ones.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FxHash (as in rustc): the keys are short words, so a multiply-rotate hash beats SipHash
+/// by a wide margin and hash flooding is no concern for a read-only table built at start.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+
+/// Weights of a contrastive conjunction ("but", "tapi").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Contrast {
+    pub before: f32,
+    pub after: f32,
+}
+
+/// All tables of one language.
+#[derive(Default)]
+pub struct Lexicon {
+    /// Word (or emoji, emoticon) → valence, −4..4.
+    pub valence: FxMap<&'static str, f32>,
+    /// Word → lean towards a neutral (objective, news-like) text; only learned lexicons
+    /// have it (Indonesian: SmSA's neutral class).
+    pub neutral: FxMap<&'static str, f32>,
+    /// Single-word boosters (> 0) and dampeners (< 0).
+    pub boosters: FxMap<&'static str, f32>,
+    pub negators: FxSet<&'static str>,
+    pub contrast: FxMap<&'static str, Contrast>,
+    /// Multi-word phrases: idioms with a valence, and multi-word boosters and negators
+    /// ("kind of", "sama sekali tidak"), all matched on whole words.
+    pub phrases: FxMap<&'static str, Phrase>,
+    /// First word of every phrase, so most positions skip the n-gram lookups.
+    pub phrase_starts: FxSet<&'static str>,
+    /// Longest phrase, in words.
+    pub max_phrase_words: usize,
+}
+
+/// What a multi-word phrase stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Phrase {
+    Idiom(f32),
+    Booster(f32),
+    Negator,
+}
+
+fn lines(file: &'static str) -> impl Iterator<Item = &'static str> {
+    file.lines().map(str::trim_end).filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+}
+
+fn field(line: &'static str, n: usize) -> Option<&'static str> {
+    line.split('\t').nth(n).map(str::trim)
+}
+
+fn number(file: &str, line: &str, s: Option<&str>) -> anyhow::Result<f32> {
+    let s = s.ok_or_else(|| anyhow::anyhow!("{file}: missing number in line {line:?}"))?;
+    s.parse::<f32>().map_err(|e| anyhow::anyhow!("{file}: bad number {s:?} in line {line:?}: {e}"))
+}
+
+impl Lexicon {
+    /// Adds a `word<TAB>valence` file (VADER's has more columns: they are ignored), or with
+    /// `neutral` a learned `word<TAB>valence<TAB>neutral lean` file. Multi-word keys
+    /// become idioms.
+    pub fn add_valence(&mut self, name: &str, file: &'static str, neutral: bool) -> anyhow::Result<()> {
+        for line in lines(file) {
+            let word = field(line, 0).unwrap_or_default();
+            let v = number(name, line, field(line, 1))?;
+            if word.contains(' ') {
+                self.add_phrase(word, Phrase::Idiom(v));
+                continue;
+            }
+            if !(neutral && v == 0.0) {
+                self.valence.insert(word, v);
+            }
+            if neutral {
+                let n = number(name, line, field(line, 2))?;
+                if n != 0.0 {
+                    self.neutral.insert(word, n);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds emoji: `emoji<TAB>description`, valued by the description's words (VADER reads
+    /// an emoji as its description) using the valences loaded so far.
+    pub fn add_emoji(&mut self, file: &'static str) {
+        for line in lines(file) {
+            let (Some(emoji), Some(description)) = (field(line, 0), field(line, 1)) else { continue };
+            let v: f32 = description.split(' ').filter_map(|w| self.valence.get(w)).sum();
+            if v != 0.0 {
+                self.valence.insert(emoji, v);
+            }
+        }
+    }
+
+    pub fn add_boosters(&mut self, name: &str, file: &'static str) -> anyhow::Result<()> {
+        for line in lines(file) {
+            let word = field(line, 0).unwrap_or_default();
+            let v = number(name, line, field(line, 1))?;
+            if word.contains(' ') {
+                self.add_phrase(word, Phrase::Booster(v));
+            } else {
+                self.boosters.insert(word, v);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn add_negators(&mut self, file: &'static str) {
+        for line in lines(file) {
+            let word = line.trim();
+            if word.contains(' ') {
+                self.add_phrase(word, Phrase::Negator);
+            } else {
+                self.negators.insert(word);
+            }
+        }
+    }
+
+    pub fn add_idioms(&mut self, name: &str, file: &'static str) -> anyhow::Result<()> {
+        for line in lines(file) {
+            let phrase = field(line, 0).unwrap_or_default();
+            let v = number(name, line, field(line, 1))?;
+            self.add_phrase(phrase, Phrase::Idiom(v));
+        }
+        Ok(())
+    }
+
+    pub fn add_contrast(&mut self, name: &str, file: &'static str) -> anyhow::Result<()> {
+        for line in lines(file) {
+            let word = field(line, 0).unwrap_or_default();
+            let before = number(name, line, field(line, 1))?;
+            let after = number(name, line, field(line, 2))?;
+            self.contrast.insert(word, Contrast { before, after });
+        }
+        Ok(())
+    }
+
+    fn add_phrase(&mut self, phrase: &'static str, what: Phrase) {
+        let words = phrase.split(' ').count();
+        if words < 2 {
+            // A one-word "idiom" is an ordinary valence.
+            if let Phrase::Idiom(v) = what {
+                self.valence.insert(phrase, v);
+            }
+            return;
+        }
+        self.max_phrase_words = self.max_phrase_words.max(words);
+        self.phrase_starts.insert(phrase.split(' ').next().unwrap_or_default());
+        self.phrases.insert(phrase, what);
+    }
+}

@@ -1,0 +1,358 @@
+//! VADER's rules (Hutto & Gilbert, ICWSM 2014) over hearken's folded tokens.
+//!
+//! A post is read as a list of items (words, emoji, emoticons, mentions, URLs; sentence
+//! punctuation only marks where sentences end). Each item that has a valence in the
+//! lexicon is adjusted by the words before it — boosters and dampeners, negation within
+//! three words, capitals for emphasis, "least" — then "but"-style contrast reweights the
+//! two halves of its sentence, `!` and `?` amplify the sum, and the sum is squashed into
+//! the compound score `s / sqrt(s² + 15)`.
+//!
+//! Where hearken differs from VADER, and why (each checked on the labelled sets in
+//! shared/eval):
+//! - phrases (idioms, "kind of", "fed up", "nothing to improve") are matched on whole
+//!   words anywhere, not only around a lexicon word, and their words are read as one item;
+//! - words squeezed by the normalizer ("soo", "loove") fall back to their single-letter
+//!   spelling, and Indonesian enclitics (-nya, -lah, -kah, -pun) and reduplication
+//!   ("enak-enak") fall back to the base word;
+//! - negation and boosters do not reach across a sentence end, and contrast applies
+//!   within the sentence of the contrast word rather than to the whole post.
+
+use super::lexicon::{Contrast, FxMap, Lexicon, Phrase};
+use crate::core::normalize::{Text, TokenKind};
+
+/// Added to (dampeners: taken from) a word's strength by a booster word before it.
+pub const B_INCR: f32 = 0.293;
+/// Added to a word's strength when it alone is written in capitals.
+pub const C_INCR: f32 = 0.733;
+/// A negated word's valence is multiplied by this.
+pub const N_SCALAR: f32 = -0.74;
+/// Normalization constant of the compound score: s / sqrt(s² + ALPHA).
+pub const ALPHA: f32 = 15.0;
+
+/// Everything one analysis found; [`super::SentimentAnalyzer`] turns it into a label.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Scores {
+    /// s / sqrt(s² + 15) of the rule-adjusted sum, in [-1, 1].
+    pub compound: f32,
+    /// VADER's proportions of positive, negative and neutral items; they add up to 1
+    /// (all 0 for a text with no items).
+    pub pos: f32,
+    pub neg: f32,
+    pub neu: f32,
+    /// Rule-adjusted sum of valences before normalization.
+    pub sum: f32,
+    /// Items that carried a valence.
+    pub evidence: u32,
+    /// Sum of the neutral leans of the words (learned lexicons only): > 0 reads like news
+    /// or a question rather than an opinion.
+    pub neutral_lean: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    Plain,
+    Booster(f32),
+    Negator,
+    Contrast(Contrast),
+    /// A later word of a phrase that the phrase's first item stands for.
+    Consumed,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Item<'t> {
+    word: &'t str,
+    /// Index of the token in `Text::tokens`.
+    tok: usize,
+    shouted: bool,
+    in_lexicon: bool,
+    valence: f32,
+    role: Role,
+    /// Sentence number: negation, boosters and contrast stay within a sentence.
+    sentence: u32,
+}
+
+/// Looks a word up, trying the spellings the normalizer or the writer may have changed.
+fn lookup(word: &str, map: &FxMap<&'static str, f32>) -> Option<f32> {
+    if let Some(&v) = map.get(word) {
+        return Some(v);
+    }
+    let bytes = word.as_bytes();
+    // "soo" / "loove": the normalizer keeps two of a repeated letter; try one.
+    if bytes.len() >= 3 && bytes.len() <= 32 && word.is_ascii() && bytes.windows(2).any(|w| w[0] == w[1] && w[0].is_ascii_alphabetic()) {
+        let mut buf = [0u8; 32];
+        let mut n = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if i > 0 && b == bytes[i - 1] && b.is_ascii_alphabetic() {
+                continue;
+            }
+            buf[n] = b;
+            n += 1;
+        }
+        if let Ok(single) = std::str::from_utf8(&buf[..n]) {
+            if let Some(&v) = map.get(single) {
+                return Some(v);
+            }
+        }
+    }
+    None
+}
+
+/// Indonesian and Malay word forms: enclitics and reduplication.
+fn lookup_malay(word: &str, map: &FxMap<&'static str, f32>) -> Option<f32> {
+    for suffix in ["nya", "lah", "kah", "pun", "ku", "mu"] {
+        if let Some(stem) = word.strip_suffix(suffix) {
+            if stem.len() >= 3 {
+                if let Some(&v) = map.get(stem) {
+                    return Some(v);
+                }
+            }
+        }
+    }
+    if let Some((a, b)) = word.split_once('-') {
+        if a == b || b.starts_with(a) {
+            return map.get(a).copied();
+        }
+    }
+    None
+}
+
+/// Analyzes a folded text with one lexicon. `malay` enables the Indonesian/Malay word-form
+/// fallbacks.
+pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
+    let mut items: Vec<Item> = Vec::with_capacity(text.tokens.len());
+    let (mut exclaims, mut questions) = (0u32, 0u32);
+    let mut sentence = 0u32;
+    for (tok, t) in text.tokens.iter().enumerate() {
+        let word = text.word(t);
+        if t.kind == TokenKind::Punct {
+            for b in word.bytes() {
+                match b {
+                    b'!' => exclaims += 1,
+                    b'?' => questions += 1,
+                    _ => {}
+                }
+            }
+            if word.bytes().any(|b| matches!(b, b'.' | b'!' | b'?' | b';')) {
+                sentence += 1;
+            }
+            continue;
+        }
+        let mut item = Item { word, tok, shouted: t.shouted, in_lexicon: false, valence: 0.0, role: Role::Plain, sentence };
+        if matches!(t.kind, TokenKind::Word | TokenKind::Hashtag | TokenKind::Emoji | TokenKind::Number) {
+            if let Some(&b) = lex.boosters.get(word) {
+                item.role = Role::Booster(b);
+            } else if lex.negators.contains(word) || word.ends_with("n't") {
+                item.role = Role::Negator;
+            } else if let Some(&c) = lex.contrast.get(word) {
+                item.role = Role::Contrast(c);
+            }
+            let v = lookup(word, &lex.valence).or_else(|| if malay { lookup_malay(word, &lex.valence) } else { None });
+            if let Some(v) = v {
+                item.in_lexicon = true;
+                item.valence = v;
+            }
+        }
+        items.push(item);
+    }
+    match_phrases(lex, text, &mut items);
+
+    let cap_diff = {
+        let shouted = items.iter().filter(|i| i.shouted).count();
+        shouted > 0 && shouted < items.len()
+    };
+
+    let mut sentiments: Vec<f32> = Vec::with_capacity(items.len());
+    let mut neutral_lean = 0.0;
+    for i in 0..items.len() {
+        let it = items[i];
+        if !lex.neutral.is_empty() && it.role != Role::Consumed {
+            neutral_lean += lex.neutral.get(it.word).copied().unwrap_or(0.0);
+        }
+        sentiments.push(if it.in_lexicon && matches!(it.role, Role::Plain | Role::Negator) { valence_at(&items, i, cap_diff) } else { 0.0 });
+    }
+
+    apply_contrast(&items, &mut sentiments);
+
+    let mut sum: f32 = sentiments.iter().sum();
+    let punct = punctuation_emphasis(exclaims, questions);
+    if sum > 0.0 {
+        sum += punct;
+    } else if sum < 0.0 {
+        sum -= punct;
+    }
+    let compound = normalize(sum);
+
+    let (mut pos, mut neg, mut neu) = (0.0f32, 0.0f32, 0.0f32);
+    let mut evidence = 0;
+    for (s, it) in sentiments.iter().zip(&items) {
+        if it.role == Role::Consumed {
+            continue;
+        }
+        if *s > 0.0 {
+            pos += s + 1.0;
+            evidence += 1;
+        } else if *s < 0.0 {
+            neg += s - 1.0;
+            evidence += 1;
+        } else {
+            neu += 1.0;
+        }
+    }
+    if pos > neg.abs() {
+        pos += punct;
+    } else if pos < neg.abs() {
+        neg -= punct;
+    }
+    let total = pos + neg.abs() + neu;
+    let (pos, neg, neu) = if total > 0.0 { (pos / total, neg.abs() / total, neu / total) } else { (0.0, 0.0, 0.0) };
+    Scores { compound, pos, neg, neu, sum, evidence, neutral_lean }
+}
+
+/// The valence of item `i` after capitals, boosters, negation and "least" before it.
+fn valence_at(items: &[Item], i: usize, cap_diff: bool) -> f32 {
+    let it = &items[i];
+    let mut v = it.valence;
+    // "no" both negates and is negative: before another lexicon word only the negation counts.
+    if it.role == Role::Negator {
+        match items.get(i + 1) {
+            Some(next) if next.in_lexicon && next.sentence == it.sentence => return 0.0,
+            _ => {}
+        }
+    }
+    if it.shouted && cap_diff {
+        v += if v > 0.0 { C_INCR } else { -C_INCR };
+    }
+    let word = |k: usize| -> Option<&Item> {
+        let j = i.checked_sub(k)?;
+        let p = &items[j];
+        (p.sentence == it.sentence).then_some(p)
+    };
+    for k in 1..=3 {
+        let Some(p) = word(k) else { break };
+        if let Role::Booster(b) = p.role {
+            let mut s = if v < 0.0 { -b } else { b };
+            if p.shouted && cap_diff {
+                s += if v > 0.0 { C_INCR } else { -C_INCR };
+            }
+            s *= [1.0, 0.95, 0.9][k - 1];
+            v += s;
+        }
+        if p.role == Role::Negator {
+            // "never so good", "never this good": emphasis, not negation.
+            let intensified = p.word == "never" && k >= 2 && word(k - 1).is_some_and(|q| q.word == "so" || q.word == "this");
+            let doubtless = p.word == "without" && word(k - 1).is_some_and(|q| q.word == "doubt");
+            if intensified {
+                v *= 1.25;
+            } else if !doubtless {
+                v *= N_SCALAR;
+            }
+        }
+    }
+    // "least" negates ("the least helpful") except in "at least" and "very least".
+    if let Some(p) = word(1) {
+        if p.word == "least" && !p.in_lexicon {
+            let at = word(2).is_some_and(|q| q.word == "at" || q.word == "very");
+            if !at {
+                v *= N_SCALAR;
+            }
+        }
+    }
+    v
+}
+
+/// "but": in the contrast word's sentence, what comes before it counts less and what
+/// comes after it more. When a sentence has several, the last one decides.
+fn apply_contrast(items: &[Item], sentiments: &mut [f32]) {
+    let mut start = 0;
+    while start < items.len() {
+        let sentence = items[start].sentence;
+        let mut end = start;
+        while end < items.len() && items[end].sentence == sentence {
+            end += 1;
+        }
+        let last = (start..end).rev().find_map(|j| match items[j].role {
+            Role::Contrast(c) => Some((j, c)),
+            _ => None,
+        });
+        if let Some((at, c)) = last {
+            for j in start..end {
+                if j < at {
+                    sentiments[j] *= c.before;
+                } else if j > at {
+                    sentiments[j] *= c.after;
+                }
+            }
+        }
+        start = end;
+    }
+}
+
+/// VADER's emphasis from `!` (up to four) and `?` (two or more).
+fn punctuation_emphasis(exclaims: u32, questions: u32) -> f32 {
+    let ep = exclaims.min(4) as f32 * 0.292;
+    let qm = match questions {
+        0 | 1 => 0.0,
+        2 | 3 => questions as f32 * 0.18,
+        _ => 0.96,
+    };
+    ep + qm
+}
+
+pub fn normalize(sum: f32) -> f32 {
+    let c = sum / (sum * sum + ALPHA).sqrt();
+    let c = c.clamp(-1.0, 1.0);
+    if c == 0.0 || c.is_nan() {
+        0.0
+    } else {
+        c
+    }
+}
+
+/// Finds multi-word phrases on whole, adjacent words (no punctuation between them); the
+/// longest phrase starting at a word wins, and one of its items stands for it.
+fn match_phrases(lex: &Lexicon, text: &Text, items: &mut [Item]) {
+    if lex.phrases.is_empty() {
+        return;
+    }
+    let mut i = 0;
+    while i < items.len() {
+        if items[i].role == Role::Consumed || !lex.phrase_starts.contains(items[i].word) {
+            i += 1;
+            continue;
+        }
+        let mut matched = 0;
+        let longest = lex.max_phrase_words.min(items.len() - i);
+        for n in (2..=longest).rev() {
+            let last = &items[i + n - 1];
+            if last.tok != items[i].tok + n - 1 {
+                continue; // punctuation in between
+            }
+            let from = text.tokens[items[i].tok].folded.start;
+            let to = text.tokens[last.tok].folded.end;
+            if let Some(&what) = lex.phrases.get(&text.folded[from..to]) {
+                // An idiom's valence sits on its first word, so that a negation or booster
+                // right before the phrase is next to it; a booster or negator phrase acts
+                // from its last word, next to what it modifies.
+                let (head, role, valence) = match what {
+                    Phrase::Idiom(v) => (i, Role::Plain, Some(v)),
+                    Phrase::Booster(b) => (i + n - 1, Role::Booster(b), None),
+                    Phrase::Negator => (i + n - 1, Role::Negator, None),
+                };
+                for (j, it) in items[i..i + n].iter_mut().enumerate() {
+                    if i + j == head {
+                        it.role = role;
+                        it.in_lexicon = valence.is_some();
+                        it.valence = valence.unwrap_or(0.0);
+                    } else {
+                        it.role = Role::Consumed;
+                        it.in_lexicon = false;
+                        it.valence = 0.0;
+                    }
+                }
+                matched = n;
+                break;
+            }
+        }
+        i += matched.max(1);
+    }
+}
