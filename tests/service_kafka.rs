@@ -80,27 +80,21 @@ async fn produce_and_consume_in_a_group_exactly_once() {
         result.unwrap_or_else(|(name, err)| panic!("creating topic {name}: {err}"));
     }
 
-    // 2. Produce keyed messages and wait for every delivery report.
+    // 2. Produce keyed messages and wait for every delivery report. Idempotence
+    // (InitProducerId + sequence numbers) is what keeps retries from duplicating.
     let producer: FutureProducer = base_config(&bootstrap)
+        .set("enable.idempotence", "true")
         .set("acks", "all")
         .set("linger.ms", "5")
         .create()
         .expect("create producer");
+    // Enqueue everything first so librdkafka batches, then wait for the reports.
     let deliveries: Vec<_> = (0..MESSAGES)
         .map(|i| {
-            let key = key_of(i);
-            let payload = payload_of(i);
-            let producer = producer.clone();
-            let topic = topic.clone();
-            async move {
-                producer
-                    .send(
-                        FutureRecord::to(&topic).key(&key).payload(&payload),
-                        Duration::from_secs(30),
-                    )
-                    .await
-                    .map_err(|(err, _)| err)
-            }
+            let (key, payload) = (key_of(i), payload_of(i));
+            producer
+                .send_result(FutureRecord::to(&topic).key(&key).payload(&payload))
+                .unwrap_or_else(|(err, _)| panic!("enqueueing message {i}: {err}"))
         })
         .collect();
     let mut produced_per_partition: BTreeMap<i32, i64> = BTreeMap::new();
@@ -108,7 +102,8 @@ async fn produce_and_consume_in_a_group_exactly_once() {
     for (i, delivery) in deliveries.into_iter().enumerate() {
         let delivery = delivery
             .await
-            .unwrap_or_else(|err| panic!("delivery of message {i} failed: {err}"));
+            .expect("producer dropped a delivery report")
+            .unwrap_or_else(|(err, _)| panic!("delivery of message {i} failed: {err}"));
         *produced_per_partition.entry(delivery.partition).or_default() += 1;
         let previous = partition_of_key.insert(key_of(i), delivery.partition);
         assert!(
@@ -177,26 +172,37 @@ async fn produce_and_consume_in_a_group_exactly_once() {
     }
     drop(consumer);
 
-    // 4. The group's committed offsets (read by a fresh member) cover every message.
+    // 4. Each partition holds exactly what was delivered to it, at contiguous offsets,
+    // and the group's committed offsets (read back by a fresh member) cover all of it.
+    // Watermarks are deliberately not used: tansu 0.6.0 reports a high watermark of
+    // (base offset of the last record batch + 1), too low whenever batches hold more
+    // than one record.
+    let reader = group_consumer(&bootstrap, &group);
     let mut partitions = TopicPartitionList::new();
     for partition in 0..PARTITIONS {
         partitions.add_partition(&topic, partition);
     }
-    let reader = group_consumer(&bootstrap, &group);
     let committed = reader
         .committed_offsets(partitions, Duration::from_secs(15))
         .expect("OffsetFetch for the group");
     for partition in 0..PARTITIONS {
         let produced = produced_per_partition.get(&partition).copied().unwrap_or(0);
-        let (low, high) = reader
-            .fetch_watermarks(&topic, partition, Duration::from_secs(15))
-            .expect("watermarks");
-        assert_eq!(high - low, produced, "partition {partition} holds what we produced");
+        let mut offsets: Vec<i64> = seen
+            .values()
+            .filter(|(_, p, _)| *p == partition)
+            .map(|(_, _, offset)| *offset)
+            .collect();
+        offsets.sort_unstable();
+        assert_eq!(
+            offsets,
+            (0..produced).collect::<Vec<_>>(),
+            "offsets consumed from partition {partition}"
+        );
         let offset = committed
             .find_partition(&topic, partition)
             .expect("partition in committed list")
             .offset();
-        let expected = if produced == 0 { Offset::Invalid } else { Offset::Offset(high) };
+        let expected = if produced == 0 { Offset::Invalid } else { Offset::Offset(produced) };
         assert_eq!(offset, expected, "committed offset of partition {partition}");
     }
 
