@@ -1,6 +1,7 @@
 //! `hearken webhooks`: the CRM outbox from the terminal — what is waiting, what was
 //! delivered, what died, and sending dead deliveries again.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -97,31 +98,42 @@ fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     };
     let outbox = open(&args.config, args.data_dir)?;
     let rows = outbox.list(state, args.limit)?;
-    if args.json {
-        for row in &rows {
-            println!("{}", serde_json::to_string(row)?);
-        }
-        return Ok(ExitCode::SUCCESS);
+    let counts = outbox.counts()?;
+    match print(&rows, counts, args.json) {
+        // `hearken webhooks list | head` closes the pipe early: that is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e.into()),
+        Ok(()) => Ok(ExitCode::SUCCESS),
     }
-    let (pending, delivered, dead) = outbox.counts()?;
-    println!("outbox: {pending} pending, {delivered} delivered, {dead} dead");
-    let now = OffsetDateTime::now_utc().unix_timestamp();
-    for row in &rows {
-        print_row(row, now);
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
-fn print_row(row: &OutboxRow, now: i64) {
+fn print(rows: &[OutboxRow], (pending, delivered, dead): (u64, u64, u64), json: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        for row in rows {
+            writeln!(out, "{}", serde_json::to_string(row)?)?;
+        }
+        return Ok(());
+    }
+    writeln!(out, "outbox: {pending} pending, {delivered} delivered, {dead} dead")?;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    for row in rows {
+        print_row(&mut out, row, now)?;
+    }
+    Ok(())
+}
+
+fn print_row(out: &mut impl Write, row: &OutboxRow, now: i64) -> std::io::Result<()> {
     let when = match row.state.as_str() {
         "pending" if row.next_attempt_at <= now => "due now".to_string(),
         "pending" => format!("next in {}", duration(row.next_attempt_at - now)),
         _ => format!("queued {} ago", duration(now - row.created_at)),
     };
-    println!("  {:<32} {:<12} {:<9} attempts {:<3} {}", row.delivery_id, row.event, row.state, row.attempts, when);
+    writeln!(out, "  {:<32} {:<12} {:<9} attempts {:<3} {}", row.delivery_id, row.event, row.state, row.attempts, when)?;
     if let Some(error) = &row.last_error {
-        println!("      last error: {}", super::search::one_line(error, 110));
+        writeln!(out, "      last error: {}", super::search::one_line(error, 110))?;
     }
+    Ok(())
 }
 
 fn duration(secs: i64) -> String {
