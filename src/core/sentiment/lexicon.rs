@@ -7,7 +7,8 @@
 //! | file | line | meaning |
 //! |---|---|---|
 //! | `valence` (VADER's lexicon, `sentiment.tsv`) | `word<TAB>valence[<TAB>…]` | mean rating −4..4 |
-//! | `boosters.tsv` | `word or phrase<TAB>scalar` | ±0.293: adds to a following word's strength (dampener if negative) |
+//! | learned `sentiment.tsv` | `word<TAB>valence<TAB>neutral lean`, one `__bias__` line | see `lexicons/tools/build_id_lexicon.py` |
+//! | `boosters.tsv` | `word or phrase<TAB>scalar[<TAB>after]` | ±0.293: adds to a following (with `after`: preceding) word's strength (dampener if negative) |
 //! | `negators.txt` | `word` | flips a following word within three words (× −0.74) |
 //! | `idioms.tsv` | `phrase<TAB>valence` | a phrase that means more than its words; its words are read as one item |
 //! | `contrast.tsv` | `word<TAB>weight before<TAB>weight after` | "but": what comes after it counts more |
@@ -68,6 +69,12 @@ pub struct Lexicon {
     pub neutral: FxMap<&'static str, f32>,
     /// Single-word boosters (> 0) and dampeners (< 0).
     pub boosters: FxMap<&'static str, f32>,
+    /// Boosters that follow the word they modify ("enak banget", "bagus sekali").
+    pub post_boosters: FxMap<&'static str, f32>,
+    /// Intercepts of a learned lexicon (its `__bias__` line): added to the sum of valences
+    /// of a text with evidence, and to the sum of neutral leans.
+    pub bias_valence: f32,
+    pub bias_neutral: f32,
     pub negators: FxSet<&'static str>,
     pub contrast: FxMap<&'static str, Contrast>,
     /// Multi-word phrases: idioms with a valence, and multi-word boosters and negators
@@ -112,6 +119,11 @@ impl Lexicon {
                 self.add_phrase(word, Phrase::Idiom(v));
                 continue;
             }
+            if neutral && word == "__bias__" {
+                self.bias_valence = v;
+                self.bias_neutral = number(name, line, field(line, 2))?;
+                continue;
+            }
             if !(neutral && v == 0.0) {
                 self.valence.insert(word, v);
             }
@@ -141,7 +153,9 @@ impl Lexicon {
         for line in lines(file) {
             let word = field(line, 0).unwrap_or_default();
             let v = number(name, line, field(line, 1))?;
-            if word.contains(' ') {
+            if field(line, 2) == Some("after") {
+                self.post_boosters.insert(word, v);
+            } else if word.contains(' ') {
                 self.add_phrase(word, Phrase::Booster(v));
             } else {
                 self.boosters.insert(word, v);

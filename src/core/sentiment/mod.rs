@@ -66,6 +66,8 @@ impl SentimentAnalyzer {
         let mut any = Lexicon::default();
         indonesian(&mut any)?;
         english(&mut any)?;
+        // The learned intercept belongs to Indonesian texts only.
+        any.bias_valence = 0.0;
         Ok(SentimentAnalyzer { en, id, any })
     }
 
@@ -80,8 +82,17 @@ impl SentimentAnalyzer {
 
     pub fn score(&self, text: &Text, lang: Lang) -> Sentiment {
         let s = self.analyze(text, lang);
-        let label = if lang != Lang::En && s.neutral_lean > 0.0 {
+        let label = if s.evidence == 0 {
             SentimentLabel::Neutral
+        } else if lang.is_malay_family() && s.neutral_lean > 0.0 {
+            SentimentLabel::Neutral
+        } else if lang.is_malay_family() {
+            // The learned lexicon's intercept is in the sum: its sign decides.
+            if s.compound > 0.0 {
+                SentimentLabel::Positive
+            } else {
+                SentimentLabel::Negative
+            }
         } else if s.compound >= NEUTRAL_BAND {
             SentimentLabel::Positive
         } else if s.compound <= -NEUTRAL_BAND {

@@ -54,6 +54,8 @@ enum Role {
     Booster(f32),
     Negator,
     Contrast(Contrast),
+    /// Strengthens the one or two words before it.
+    PostBooster(f32),
     /// A later word of a phrase that the phrase's first item stands for.
     Consumed,
 }
@@ -145,6 +147,8 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
                 item.role = Role::Negator;
             } else if let Some(&c) = lex.contrast.get(word) {
                 item.role = Role::Contrast(c);
+            } else if let Some(&b) = lex.post_boosters.get(word) {
+                item.role = Role::PostBooster(b);
             }
             let v = lookup(word, &lex.valence).or_else(|| if malay { lookup_malay(word, &lex.valence) } else { None });
             if let Some(v) = v {
@@ -174,6 +178,9 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
     apply_contrast(&items, &mut sentiments);
 
     let mut sum: f32 = sentiments.iter().sum();
+    if sentiments.iter().any(|&s| s != 0.0) {
+        sum += lex.bias_valence;
+    }
     let punct = punctuation_emphasis(exclaims, questions);
     if sum > 0.0 {
         sum += punct;
@@ -205,6 +212,9 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
     }
     let total = pos + neg.abs() + neu;
     let (pos, neg, neu) = if total > 0.0 { (pos / total, neg.abs() / total, neu / total) } else { (0.0, 0.0, 0.0) };
+    if !lex.neutral.is_empty() {
+        neutral_lean += lex.bias_neutral;
+    }
     Scores { compound, pos, neg, neu, sum, evidence, neutral_lean }
 }
 
@@ -246,6 +256,13 @@ fn valence_at(items: &[Item], i: usize, cap_diff: bool) -> f32 {
             } else if !doubtless {
                 v *= N_SCALAR;
             }
+        }
+    }
+    for k in 1..=2 {
+        let Some(p) = items.get(i + k).filter(|p| p.sentence == it.sentence) else { break };
+        if let Role::PostBooster(b) = p.role {
+            let s = if v < 0.0 { -b } else { b };
+            v += s * [1.0, 0.95][k - 1];
         }
     }
     // "least" negates ("the least helpful") except in "at least" and "very least".
