@@ -1,0 +1,512 @@
+//! The complaint lexicons: what each phrase means, compiled into one Aho-Corasick
+//! automaton over [`Text::folded`], and the per-post scan that finds them.
+//!
+//! A lexicon file (`lexicons/complaints/<lang>.toml`) lists phrases by role:
+//!
+//! - `negators` flip the phrase that follows them within three words of the same clause
+//!   ("not rude", "tidak antri"); `breakers` end a clause ("but", "tapi").
+//! - `problem`, `improve` and `praise` are the polarity words that decide whether a
+//!   topic word is complained about ("the food was cold", "better food") or praised
+//!   ("the food was lovely"). `ignore` phrases only hide the words inside them
+//!   ("kind of", "hard-working").
+//! - `[cues]` are complaint speech acts ("still waiting", "never again") and their
+//!   opposites (information requests, thanks), grouped under language-independent names
+//!   that are the features of the complaint model. English and Indonesian phrases of one
+//!   group share its learned weight.
+//! - `[category.<id>]` has `strong` phrases that are a complaint of that category on their
+//!   own ("rude", "salah diagnosa"), `topic` words that need a problem or improvement
+//!   word next to them ("parking" … "nightmare"), and `good` words that praise the
+//!   category and become a complaint when negated ("not clean", "tidak ramah").
+//!
+//! Phrase syntax, expanded once at construction: `(a|b|)` alternatives (an empty
+//! alternative makes the group optional), `#` one number ("3", "two", "an", "dua"),
+//! `stem*` any word starting with `stem`, `^` / `$` the phrase starts / ends the post.
+//! A hyphenated word also matches spelled open or closed ("follow-up", "follow up",
+//! "followup"). Phrases are folded like posts (lower case, NFKC).
+
+use std::collections::{BTreeMap, HashMap};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::Deserialize;
+
+use super::super::normalize::{Text, TokenKind};
+use crate::model::Category;
+
+/// The lexicon files compiled into the binary.
+pub const BUILTIN: [(&str, &str); 2] = [
+    ("en", include_str!("../../../lexicons/complaints/en.toml")),
+    ("id", include_str!("../../../lexicons/complaints/id.toml")),
+];
+
+/// Expansions of one phrase beyond this are a lexicon mistake, not a wish.
+const MAX_EXPANSIONS: usize = 4096;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LexiconFile {
+    #[allow(dead_code)]
+    lang: String,
+    #[serde(default)]
+    negators: Vec<String>,
+    #[serde(default)]
+    breakers: Vec<String>,
+    #[serde(default)]
+    problem: Vec<String>,
+    #[serde(default)]
+    improve: Vec<String>,
+    #[serde(default)]
+    praise: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    cues: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    category: BTreeMap<String, CategoryTerms>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryTerms {
+    #[serde(default)]
+    strong: Vec<String>,
+    #[serde(default)]
+    topic: Vec<String>,
+    #[serde(default)]
+    good: Vec<String>,
+}
+
+/// What a phrase means when it is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Negator,
+    Breaker,
+    Problem,
+    Improve,
+    Praise,
+    /// Matched only to hide the phrases inside it ("kind of", "hard-working").
+    Ignore,
+    /// Index into [`Lexicon::cue_names`].
+    Cue(u16),
+    Strong(Category),
+    Topic(Category),
+    Good(Category),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Elem {
+    Word(Box<str>),
+    Prefix(Box<str>),
+    Num,
+}
+
+#[derive(Debug)]
+struct Pattern {
+    elems: Vec<Elem>,
+    /// Index in `elems` of the first element of the automaton key.
+    key_offset: usize,
+    at_start: bool,
+    at_end: bool,
+    role: Role,
+    /// The expanded phrase as the lexicon spells it: the evidence shown to people.
+    phrase: Box<str>,
+}
+
+/// One phrase found in a post: tokens `start..end` of [`Text::tokens`].
+#[derive(Debug, Clone, Copy)]
+pub struct Hit {
+    pub role: Role,
+    pub start: usize,
+    pub end: usize,
+    pub pattern: u32,
+}
+
+pub struct Lexicon {
+    automaton: AhoCorasick,
+    /// Patterns sharing each automaton key.
+    by_key: Vec<Vec<u32>>,
+    patterns: Vec<Pattern>,
+    cue_names: Vec<String>,
+}
+
+impl Lexicon {
+    pub fn builtin() -> anyhow::Result<Lexicon> {
+        Lexicon::from_sources(&BUILTIN)
+    }
+
+    /// Builds one automaton over every language's file: posts mix languages, and a
+    /// phrase of one language rarely means something else in the other.
+    pub fn from_sources(sources: &[(&str, &str)]) -> anyhow::Result<Lexicon> {
+        let mut files = Vec::new();
+        for (name, src) in sources {
+            let file: LexiconFile =
+                toml::from_str(src).map_err(|e| anyhow::anyhow!("complaint lexicon {name}: {e}"))?;
+            files.push((*name, file));
+        }
+        let mut cue_names: Vec<String> = files.iter().flat_map(|(_, f)| f.cues.keys().cloned()).collect();
+        cue_names.sort();
+        cue_names.dedup();
+
+        let mut b = Builder::default();
+        for (name, file) in &files {
+            let ctx = |what: &str| format!("complaint lexicon {name}, {what}");
+            b.add_all(&file.negators, Role::Negator, &ctx("negators"))?;
+            b.add_all(&file.breakers, Role::Breaker, &ctx("breakers"))?;
+            b.add_all(&file.problem, Role::Problem, &ctx("problem"))?;
+            b.add_all(&file.improve, Role::Improve, &ctx("improve"))?;
+            b.add_all(&file.praise, Role::Praise, &ctx("praise"))?;
+            b.add_all(&file.ignore, Role::Ignore, &ctx("ignore"))?;
+            for (cue, phrases) in &file.cues {
+                let idx = cue_names.iter().position(|c| c == cue).expect("collected above") as u16;
+                b.add_all(phrases, Role::Cue(idx), &ctx(&format!("cues.{cue}")))?;
+            }
+            for (id, terms) in &file.category {
+                let cat = Category::parse(id)
+                    .ok_or_else(|| anyhow::anyhow!("{}: no such category (see DESIGN.md)", ctx(&format!("category.{id}"))))?;
+                b.add_all(&terms.strong, Role::Strong(cat), &ctx(&format!("category.{id}.strong")))?;
+                b.add_all(&terms.topic, Role::Topic(cat), &ctx(&format!("category.{id}.topic")))?;
+                b.add_all(&terms.good, Role::Good(cat), &ctx(&format!("category.{id}.good")))?;
+            }
+        }
+        let automaton = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&b.keys)?;
+        Ok(Lexicon { automaton, by_key: b.by_key, patterns: b.patterns, cue_names })
+    }
+
+    pub fn cue_names(&self) -> &[String] {
+        &self.cue_names
+    }
+
+    pub fn phrase(&self, hit: &Hit) -> &str {
+        &self.patterns[hit.pattern as usize].phrase
+    }
+
+    /// Every phrase of the lexicon found in `text`, in no particular order. Overlapping
+    /// phrases are all reported ("long wait" and "wait").
+    pub fn scan(&self, text: &Text, hits: &mut Vec<Hit>) {
+        let folded = text.folded.as_str();
+        let tokens = &text.tokens;
+        for m in self.automaton.find_overlapping_iter(folded) {
+            // Keys start with the space before their first word.
+            let at = m.start() + 1;
+            let Ok(key_token) = tokens.binary_search_by(|t| t.folded.start.cmp(&at)) else {
+                continue;
+            };
+            for &pid in &self.by_key[m.pattern().as_usize()] {
+                let p = &self.patterns[pid as usize];
+                let Some(start) = key_token.checked_sub(p.key_offset) else { continue };
+                let end = start + p.elems.len();
+                if end > tokens.len() {
+                    continue;
+                }
+                let fits = p.elems.iter().enumerate().all(|(j, e)| {
+                    let tok = &tokens[start + j];
+                    let w = text.word(tok);
+                    match e {
+                        Elem::Word(s) => w == &**s,
+                        Elem::Prefix(s) => w.starts_with(&**s) && tok.kind != TokenKind::Punct,
+                        Elem::Num => is_number(w, tok.kind),
+                    }
+                });
+                if !fits {
+                    continue;
+                }
+                let quiet = |k: TokenKind| matches!(k, TokenKind::Punct | TokenKind::Mention | TokenKind::Emoji | TokenKind::Url);
+                if p.at_start && !tokens[..start].iter().all(|t| quiet(t.kind)) {
+                    continue;
+                }
+                if p.at_end && !tokens[end..].iter().all(|t| quiet(t.kind)) {
+                    continue;
+                }
+                hits.push(Hit { role: p.role, start, end, pattern: pid });
+            }
+        }
+    }
+
+    /// The number of distinct phrases per role, for tests and docs.
+    #[cfg(test)]
+    pub fn count(&self, pred: impl Fn(Role) -> bool) -> usize {
+        self.patterns.iter().filter(|p| pred(p.role)).count()
+    }
+}
+
+const NUMBER_WORDS: &[&str] = &[
+    "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "few", "several", "couple", "many",
+    "multiple", "numerous", "countless", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
+    "sembilan", "sepuluh", "sebelas", "belasan", "puluhan", "beberapa", "setengah", "seharian", "semalaman",
+];
+
+fn is_number(word: &str, kind: TokenKind) -> bool {
+    kind == TokenKind::Number
+        || word.as_bytes().first().is_some_and(|b| b.is_ascii_digit())
+        || NUMBER_WORDS.contains(&word)
+}
+
+#[derive(Default)]
+struct Builder {
+    keys: Vec<String>,
+    key_ids: HashMap<String, usize>,
+    by_key: Vec<Vec<u32>>,
+    patterns: Vec<Pattern>,
+    seen: HashMap<(Vec<Elem>, bool, bool, RoleKey), ()>,
+}
+
+/// `Role` without the hash bound on `Category` mattering: roles compare by value.
+type RoleKey = (u8, u16);
+
+fn role_key(r: Role) -> RoleKey {
+    match r {
+        Role::Negator => (0, 0),
+        Role::Breaker => (1, 0),
+        Role::Problem => (2, 0),
+        Role::Improve => (3, 0),
+        Role::Praise => (4, 0),
+        Role::Ignore => (9, 0),
+        Role::Cue(i) => (5, i),
+        Role::Strong(c) => (6, c as u16),
+        Role::Topic(c) => (7, c as u16),
+        Role::Good(c) => (8, c as u16),
+    }
+}
+
+impl Builder {
+    fn add_all(&mut self, phrases: &[String], role: Role, ctx: &str) -> anyhow::Result<()> {
+        for phrase in phrases {
+            for expanded in expand(phrase).map_err(|e| anyhow::anyhow!("{ctx}: \"{phrase}\": {e}"))? {
+                self.add(&expanded, role).map_err(|e| anyhow::anyhow!("{ctx}: \"{phrase}\": {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, phrase: &str, role: Role) -> anyhow::Result<()> {
+        let folded = fold_phrase(phrase);
+        let mut words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+        let at_start = words.first() == Some(&"^");
+        if at_start {
+            words.remove(0);
+        }
+        let at_end = words.last() == Some(&"$");
+        if at_end {
+            words.pop();
+        }
+        if words.is_empty() {
+            anyhow::bail!("empty phrase");
+        }
+        // Hyphenated words match spelled open, closed or hyphenated.
+        let mut variants: Vec<Vec<String>> = vec![Vec::new()];
+        for w in &words {
+            if w.len() > 2 && w.contains('-') && !w.starts_with('-') && !w.ends_with('-') {
+                let open: Vec<String> = w.split('-').map(str::to_string).collect();
+                let closed = w.replace('-', "");
+                let mut next = Vec::new();
+                for v in &variants {
+                    let mut a = v.clone();
+                    a.push(w.to_string());
+                    let mut b = v.clone();
+                    b.extend(open.iter().cloned());
+                    let mut c = v.clone();
+                    c.push(closed.clone());
+                    next.extend([a, b, c]);
+                }
+                variants = next;
+            } else {
+                for v in &mut variants {
+                    v.push(w.to_string());
+                }
+            }
+        }
+        for v in variants {
+            let elems: Vec<Elem> = v
+                .iter()
+                .map(|w| {
+                    if w == "#" {
+                        Elem::Num
+                    } else if let Some(stem) = w.strip_suffix('*').filter(|s| !s.is_empty()) {
+                        Elem::Prefix(stem.into())
+                    } else {
+                        Elem::Word(w.as_str().into())
+                    }
+                })
+                .collect();
+            if self.seen.insert((elems.clone(), at_start, at_end, role_key(role)), ()).is_some() {
+                continue;
+            }
+            // The key: the first run of literal words, ending at a prefix if any.
+            let Some(key_offset) = elems.iter().position(|e| !matches!(e, Elem::Num)) else {
+                anyhow::bail!("a phrase needs at least one word besides #");
+            };
+            let mut key = String::from(" ");
+            for e in &elems[key_offset..] {
+                match e {
+                    Elem::Word(w) => {
+                        key.push_str(w);
+                        key.push(' ');
+                    }
+                    Elem::Prefix(s) => {
+                        key.push_str(s);
+                        break;
+                    }
+                    Elem::Num => break,
+                }
+            }
+            let kid = match self.key_ids.get(&key) {
+                Some(&k) => k,
+                None => {
+                    self.keys.push(key.clone());
+                    self.by_key.push(Vec::new());
+                    self.key_ids.insert(key, self.keys.len() - 1);
+                    self.keys.len() - 1
+                }
+            };
+            let pid = self.patterns.len() as u32;
+            self.by_key[kid].push(pid);
+            let mut shown = v.join(" ");
+            if at_start {
+                shown.insert_str(0, "^ ");
+            }
+            if at_end {
+                shown.push_str(" $");
+            }
+            self.patterns.push(Pattern { elems, key_offset, at_start, at_end, role, phrase: shown.into() });
+        }
+        Ok(())
+    }
+}
+
+/// Folds a lexicon phrase the way [`Text`] folds a post, keeping the phrase syntax:
+/// the result's words are tokens of a folded post, `#`, `stem*`, `^` or `$`.
+fn fold_phrase(phrase: &str) -> String {
+    let mut out = String::new();
+    for raw in phrase.split_whitespace() {
+        if matches!(raw, "#" | "^" | "$") {
+            out.push_str(raw);
+            out.push(' ');
+            continue;
+        }
+        let (body, star) = match raw.strip_suffix('*') {
+            Some(b) => (b, "*"),
+            None => (raw, ""),
+        };
+        let t = Text::new(body);
+        // A lexicon word folds to one or more post tokens ("can't" stays one, "a&e" one,
+        // "gpp" several); the last one carries the prefix star.
+        for (i, tok) in t.tokens.iter().enumerate() {
+            out.push_str(t.word(tok));
+            if i + 1 == t.tokens.len() {
+                out.push_str(star);
+            }
+            out.push(' ');
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// Expands `(a|b|)` groups (nested groups are not supported) into every combination.
+fn expand(phrase: &str) -> anyhow::Result<Vec<String>> {
+    let mut out = vec![String::new()];
+    let mut rest = phrase;
+    while let Some(open) = rest.find('(') {
+        let close = rest[open..].find(')').ok_or_else(|| anyhow::anyhow!("unclosed '('"))? + open;
+        let prefix = &rest[..open];
+        let options: Vec<&str> = rest[open + 1..close].split('|').collect();
+        if options.iter().any(|o| o.contains('(')) {
+            anyhow::bail!("nested '(' is not supported");
+        }
+        let mut next = Vec::with_capacity(out.len() * options.len());
+        for o in &out {
+            for opt in &options {
+                next.push(format!("{o}{prefix}{opt}"));
+            }
+        }
+        if next.len() > MAX_EXPANSIONS {
+            anyhow::bail!("expands to more than {MAX_EXPANSIONS} phrases");
+        }
+        out = next;
+        rest = &rest[close + 1..];
+    }
+    if rest.contains(')') {
+        anyhow::bail!("')' without '('");
+    }
+    Ok(out
+        .into_iter()
+        .map(|o| format!("{o}{rest}").split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_alternatives_and_optional_words() {
+        assert_eq!(expand("waited (over |)# (hours|days)").unwrap(), [
+            "waited over # hours",
+            "waited over # days",
+            "waited # hours",
+            "waited # days"
+        ]);
+        assert!(expand("a (b").is_err());
+        assert!(expand("a (b (c))").is_err());
+    }
+
+    fn lex(src: &str) -> Lexicon {
+        Lexicon::from_sources(&[("t", src)]).unwrap()
+    }
+
+    fn found(lexicon: &Lexicon, post: &str) -> Vec<String> {
+        let text = Text::new(post);
+        let mut hits = Vec::new();
+        lexicon.scan(&text, &mut hits);
+        let mut v: Vec<String> = hits.iter().map(|h| lexicon.phrase(h).to_string()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn numbers_prefixes_and_anchors() {
+        let l = lex(r#"
+lang = "t"
+[cues]
+x = ["waited # hours", "misdiagnos*", "^ nothing $", "sudah # jam"]
+"#);
+        assert_eq!(found(&l, "We waited 5 hours!"), ["waited # hours"]);
+        assert_eq!(found(&l, "we waited three hours"), ["waited # hours"]);
+        assert_eq!(found(&l, "we waited hours"), Vec::<String>::new());
+        assert_eq!(found(&l, "I was MISDIAGNOSED twice"), ["misdiagnos*"]);
+        assert_eq!(found(&l, "Nothing."), ["^ nothing $"]);
+        assert_eq!(found(&l, "Nothing was good"), Vec::<String>::new());
+        assert_eq!(found(&l, "udah 3 jam nunggu"), ["sudah # jam"]);
+    }
+
+    #[test]
+    fn hyphenated_words_match_three_spellings() {
+        let l = lex(r#"
+lang = "t"
+[cues]
+x = ["follow-up"]
+"#);
+        for post in ["no follow-up", "no follow up", "no followup"] {
+            assert_eq!(found(&l, post).len(), 1, "{post}");
+        }
+    }
+
+    #[test]
+    fn bad_lexicons_are_refused_with_the_phrase() {
+        let err = Lexicon::from_sources(&[("t", "lang = \"t\"\n[category.nope]\nstrong = [\"x\"]\n")]).err().unwrap();
+        assert!(err.to_string().contains("category.nope"), "{err}");
+        let err = Lexicon::from_sources(&[("t", "lang = \"t\"\nproblem = [\"(a\"]\n")]).err().unwrap();
+        assert!(err.to_string().contains("unclosed"), "{err}");
+        let err = Lexicon::from_sources(&[("t", "lang = \"t\"\nproblem = [\"#\"]\n")]).err().unwrap();
+        assert!(err.to_string().contains("at least one word"), "{err}");
+    }
+
+    #[test]
+    fn builtin_lexicons_compile_and_cover_every_category() {
+        let l = Lexicon::builtin().unwrap();
+        for cat in Category::ALL {
+            let n = l.count(|r| matches!(r, Role::Strong(c) if c == cat));
+            assert!(n >= 5, "{cat}: only {n} strong phrases");
+        }
+    }
+}

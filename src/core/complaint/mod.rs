@@ -1,0 +1,450 @@
+//! Complaint detection: is the post a complaint, about what, and which words say so.
+//!
+//! Two layers, both readable by a person:
+//!
+//! 1. The [`lexicon`] finds phrases in the folded post with one Aho-Corasick pass and
+//!    resolves them in context: a negator flips the phrase after it ("not rude",
+//!    "tidak antri"), a topic word counts only next to a problem or improvement word
+//!    ("parking was a nightmare", "better food") and not next to praise ("the food was
+//!    lovely"). What survives gives the categories and their evidence.
+//! 2. The [`model`] weighs what the post does: complaint speech acts ("still waiting",
+//!    "never again", "why does nobody"), category evidence, praise, information
+//!    requests, sentiment. It is a logistic regression whose weights live in
+//!    `lexicons/complaints/model.txt` and are refitted with [`train`].
+//!
+//! Categories are reported only for complaints: a post praising the food mentions food
+//! but complains about nothing.
+
+pub mod lexicon;
+pub mod model;
+
+use std::collections::HashMap;
+
+use super::language::{Lang, LanguageDetector};
+use super::normalize::{Text, TokenKind};
+use super::sentiment::SentimentAnalyzer;
+use crate::model::{Category, CategoryHit, Complaint, Sentiment};
+use lexicon::{Hit, Lexicon, Role};
+use model::{Example, LinearModel};
+
+/// How far (in words, within the clause) a problem or praise word reaches a topic word.
+const POLARITY_REACH: usize = 5;
+/// How far an improvement word ("better", "more", "lebih") reaches: it must be close.
+const IMPROVE_REACH: usize = 3;
+/// How far back a negator reaches.
+const NEGATION_REACH: usize = 3;
+
+/// Features every post has besides its cue groups, in model order.
+const FIXED_FEATURES: [&str; 17] = [
+    "bias",
+    "cat:strong",
+    "cat:topic",
+    "cat:bare",
+    "pol:problem",
+    "pol:praise",
+    "pol:improve",
+    "pol:negator",
+    "sent:neg",
+    "sent:pos",
+    "q:negative",
+    "q:plain",
+    "shape:exclaim",
+    "shape:to_someone",
+    "shape:url",
+    "shape:short",
+    "shape:long",
+];
+const F_BIAS: usize = 0;
+const F_CAT_STRONG: usize = 1;
+const F_CAT_TOPIC: usize = 2;
+const F_CAT_BARE: usize = 3;
+const F_PROBLEM: usize = 4;
+const F_PRAISE: usize = 5;
+const F_IMPROVE: usize = 6;
+const F_NEGATOR: usize = 7;
+const F_SENT_NEG: usize = 8;
+const F_SENT_POS: usize = 9;
+const F_Q_NEG: usize = 10;
+const F_Q_PLAIN: usize = 11;
+const F_EXCLAIM: usize = 12;
+const F_TO_SOMEONE: usize = 13;
+const F_URL: usize = 14;
+const F_SHORT: usize = 15;
+const F_LONG: usize = 16;
+
+/// Score of one piece of category evidence; a category's score is their noisy-or.
+const STRONG_SCORE: f32 = 0.7;
+const TOPIC_SCORE: f32 = 0.5;
+const BARE_SCORE: f32 = 0.25;
+
+pub struct ComplaintDetector {
+    lexicon: Lexicon,
+    /// Fixed features, then cue groups, then words (`w:<word>`).
+    feature_names: Vec<String>,
+    /// Number of dense features (fixed and cue groups); words follow.
+    dense: usize,
+    /// Words of the model's vocabulary and their feature index.
+    vocab: HashMap<Box<str>, u32>,
+    weights: Vec<f32>,
+    threshold: f32,
+}
+
+/// What the lexicon layer found in one post.
+#[derive(Debug, Default)]
+struct Findings {
+    /// Per category: (evidence phrase, strength) in order of appearance.
+    categories: Vec<(Category, Vec<(String, f32)>)>,
+    /// Dense features: fixed ones and cue groups.
+    features: Vec<f32>,
+    /// Feature indices of the vocabulary words in the post, each once.
+    words: Vec<u32>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Strength {
+    Strong,
+    Topic,
+    Bare,
+}
+
+impl ComplaintDetector {
+    /// The built-in lexicons and model.
+    pub fn new() -> anyhow::Result<ComplaintDetector> {
+        ComplaintDetector::with_model(&LinearModel::parse(model::BUILTIN)?)
+    }
+
+    /// The built-in lexicons with another model, e.g. one just fitted by [`train`].
+    pub fn with_model(model: &LinearModel) -> anyhow::Result<ComplaintDetector> {
+        let words = model.weights.iter().filter_map(|(n, _)| n.strip_prefix(WORD_PREFIX));
+        ComplaintDetector::build(model, words)
+    }
+
+    fn build<'a>(model: &LinearModel, words: impl Iterator<Item = &'a str>) -> anyhow::Result<ComplaintDetector> {
+        let lexicon = Lexicon::builtin()?;
+        let mut feature_names: Vec<String> = FIXED_FEATURES.iter().map(|s| s.to_string()).collect();
+        feature_names.extend(lexicon.cue_names().iter().map(|c| format!("cue:{c}")));
+        let dense = feature_names.len();
+        let mut vocab = HashMap::new();
+        for w in words {
+            if !vocab.contains_key(w) {
+                vocab.insert(w.into(), feature_names.len() as u32);
+                feature_names.push(format!("{WORD_PREFIX}{w}"));
+            }
+        }
+        let weights = model.aligned(&feature_names);
+        Ok(ComplaintDetector { lexicon, feature_names, dense, vocab, weights, threshold: model.threshold })
+    }
+
+    pub fn feature_names(&self) -> &[String] {
+        &self.feature_names
+    }
+
+    /// Per-feature regularisation for [`model::fit`]: none for the bias.
+    fn l2(&self, dense: f32, words: f32) -> Vec<f32> {
+        (0..self.feature_names.len()).map(|i| if i == F_BIAS { 0.0 } else if i < self.dense { dense } else { words }).collect()
+    }
+
+    pub fn detect(&self, text: &Text, _lang: Lang, sentiment: &Sentiment) -> Complaint {
+        let found = self.find(text, sentiment);
+        let z: f32 = found.features.iter().zip(&self.weights).map(|(x, w)| x * w).sum::<f32>()
+            + found.words.iter().map(|&i| self.weights[i as usize]).sum::<f32>();
+        let score = model::sigmoid(z);
+        let is_complaint = score >= self.threshold;
+        let categories = if is_complaint {
+            found
+                .categories
+                .into_iter()
+                .map(|(id, ev)| {
+                    let keep = 1.0 - ev.iter().fold(1.0f32, |acc, (_, s)| acc * (1.0 - s));
+                    let score = (keep * 100.0).round() / 100.0;
+                    CategoryHit { id, score, evidence: ev.into_iter().map(|(p, _)| p).collect() }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Complaint { is_complaint, score: (score * 100.0).round() / 100.0, categories }
+    }
+
+    /// The lexicon layer: phrases in context, categories with evidence, and features.
+    fn find(&self, text: &Text, sentiment: &Sentiment) -> Findings {
+        let tokens = &text.tokens;
+        let mut hits: Vec<Hit> = Vec::with_capacity(16);
+        self.lexicon.scan(text, &mut hits);
+        drop_contained(&mut hits);
+
+        // Clauses: punctuation and breakers ("but", "tapi") end one.
+        let mut clause = vec![0u16; tokens.len()];
+        let mut negator_at = vec![false; tokens.len()];
+        {
+            let mut breaks = vec![false; tokens.len()];
+            for h in &hits {
+                match h.role {
+                    Role::Breaker => breaks[h.start] = true,
+                    Role::Negator => negator_at[h.start] = true,
+                    _ => {}
+                }
+            }
+            let mut c = 0u16;
+            for (i, t) in tokens.iter().enumerate() {
+                if t.kind == TokenKind::Punct || breaks[i] {
+                    c = c.saturating_add(1);
+                }
+                clause[i] = c;
+            }
+        }
+        let negated = |start: usize| {
+            (start.saturating_sub(NEGATION_REACH)..start).any(|i| negator_at[i] && clause[i] == clause[start])
+        };
+
+        // Polarity marks, negation applied: a negated problem is praise ("not bad"), a
+        // negated praise a problem ("not clean", "kurang ramah").
+        let mut problems: Vec<usize> = Vec::new();
+        let mut praises: Vec<usize> = Vec::new();
+        let mut improves: Vec<usize> = Vec::new();
+        let mut negators = 0usize;
+        let mut cue_counts = vec![0u8; self.lexicon.cue_names().len()];
+        for h in &hits {
+            if h.role == Role::Improve && !negated(h.start) {
+                improves.push(h.start);
+            }
+        }
+        // Praise asked for is a complaint: "more quickly", "be kinder", "lebih ramah".
+        let wished = |h: &Hit| improves.iter().any(|&p| p < h.start && h.start - p <= 2 && clause[p] == clause[h.start]);
+        for h in &hits {
+            match h.role {
+                Role::Problem | Role::Strong(_) => {
+                    if negated(h.start) {
+                        praises.push(h.start)
+                    } else if h.role == Role::Problem {
+                        problems.push(h.start)
+                    }
+                }
+                Role::Praise | Role::Good(_) => {
+                    if negated(h.start) || wished(h) {
+                        problems.push(h.start)
+                    } else {
+                        praises.push(h.start)
+                    }
+                }
+                Role::Improve => {}
+                Role::Negator => negators += 1,
+                Role::Cue(i) => cue_counts[i as usize] = cue_counts[i as usize].saturating_add(1),
+                Role::Breaker | Role::Topic(_) | Role::Ignore => {}
+            }
+        }
+        let near = |marks: &[usize], h: &Hit, reach: usize| {
+            marks.iter().filter(|&&p| {
+                let close = if p < h.start { h.start - p <= reach } else { p < h.end + reach };
+                close && clause[p] == clause[h.start] && !(h.start..h.end).contains(&p)
+            }).count()
+        };
+
+        // Categories: each piece of evidence with its strength and clause.
+        let mut raw: Vec<(Category, String, Strength, u16)> = Vec::new();
+        for h in &hits {
+            let c = clause[h.start];
+            match h.role {
+                Role::Strong(cat) if !negated(h.start) => raw.push((cat, self.lexicon.phrase(h).to_string(), Strength::Strong, c)),
+                Role::Good(cat) => {
+                    if negated(h.start) {
+                        let neg = (h.start.saturating_sub(NEGATION_REACH)..h.start).rev().find(|&i| negator_at[i]);
+                        let phrase = match neg {
+                            Some(i) => format!("{} {}", text.word(&tokens[i]), self.lexicon.phrase(h)),
+                            None => self.lexicon.phrase(h).to_string(),
+                        };
+                        raw.push((cat, phrase, Strength::Strong, c));
+                    } else if wished(h) {
+                        // "be more helpful", "lebih ramah"
+                        raw.push((cat, self.lexicon.phrase(h).to_string(), Strength::Topic, c));
+                    }
+                }
+                Role::Topic(cat) if !negated(h.start) => {
+                    let asks = if takes_improvement(cat) { near(&improves, h, IMPROVE_REACH) } else { 0 };
+                    let bad = if takes_problems(cat) { near(&problems, h, POLARITY_REACH) } else { 0 } + asks;
+                    let good = near(&praises, h, POLARITY_REACH);
+                    if bad > good {
+                        raw.push((cat, self.lexicon.phrase(h).to_string(), Strength::Topic, c));
+                    } else if bad == 0 && good == 0 {
+                        raw.push((cat, self.lexicon.phrase(h).to_string(), Strength::Bare, c));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // A bare topic word next to a real complaint is part of that complaint ("the
+        // staff were rude" is attitude, not staffing); alone it says what the post is
+        // about ("Parking.").
+        let busy: Vec<u16> = raw.iter().filter(|r| r.2 != Strength::Bare).map(|r| r.3).collect();
+        raw.retain(|r| r.2 != Strength::Bare || !busy.contains(&r.3));
+
+        let mut found: Vec<(Category, Vec<(String, f32)>, Strength)> = Vec::new();
+        let mut add = |cat: Category, phrase: String, s: Strength| {
+            let score = match s {
+                Strength::Strong => STRONG_SCORE,
+                Strength::Topic => TOPIC_SCORE,
+                Strength::Bare => BARE_SCORE,
+            };
+            match found.iter_mut().find(|(c, _, _)| *c == cat) {
+                Some((_, ev, best)) => {
+                    if !ev.iter().any(|(p, _)| *p == phrase) {
+                        ev.push((phrase, score));
+                    }
+                    if s == Strength::Strong || (s == Strength::Topic && *best == Strength::Bare) {
+                        *best = s;
+                    }
+                }
+                None => found.push((cat, vec![(phrase, score)], s)),
+            }
+        };
+        for (cat, phrase, strength, _) in raw {
+            add(cat, phrase, strength);
+        }
+
+        // Features.
+        let mut f = vec![0.0f32; self.dense];
+        let cap = |n: usize, max: usize| n.min(max) as f32;
+        f[F_BIAS] = 1.0;
+        f[F_CAT_STRONG] = cap(found.iter().filter(|x| x.2 == Strength::Strong).count(), 3);
+        f[F_CAT_TOPIC] = cap(found.iter().filter(|x| x.2 == Strength::Topic).count(), 3);
+        f[F_CAT_BARE] = cap(found.iter().filter(|x| x.2 == Strength::Bare).count(), 3);
+        f[F_PROBLEM] = cap(problems.len(), 3);
+        f[F_PRAISE] = cap(praises.len(), 3);
+        f[F_IMPROVE] = cap(improves.len(), 3);
+        f[F_NEGATOR] = cap(negators, 3);
+        f[F_SENT_NEG] = (-sentiment.compound).max(0.0);
+        f[F_SENT_POS] = sentiment.compound.max(0.0);
+        let question = tokens.iter().any(|t| t.kind == TokenKind::Punct && text.word(t).contains('?'));
+        let negative = !problems.is_empty() || f[F_CAT_STRONG] > 0.0 || negators > 0 || sentiment.compound <= -0.3;
+        f[F_Q_NEG] = (question && negative) as u8 as f32;
+        f[F_Q_PLAIN] = (question && !negative) as u8 as f32;
+        f[F_EXCLAIM] = tokens.iter().any(|t| t.kind == TokenKind::Punct && text.word(t).contains('!')) as u8 as f32;
+        f[F_TO_SOMEONE] = tokens.first().is_some_and(|t| t.kind == TokenKind::Mention) as u8 as f32;
+        f[F_URL] = tokens.iter().any(|t| t.kind == TokenKind::Url) as u8 as f32;
+        let words = text.words().count();
+        f[F_SHORT] = (words <= 4) as u8 as f32;
+        f[F_LONG] = (words >= 30) as u8 as f32;
+        for (i, &n) in cue_counts.iter().enumerate() {
+            f[FIXED_FEATURES.len() + i] = cap(n as usize, 2);
+        }
+
+        let mut vocab_words: Vec<u32> = Vec::new();
+        if !self.vocab.is_empty() {
+            for t in tokens.iter().filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Hashtag)) {
+                if let Some(&i) = self.vocab.get(text.word(t)) {
+                    if !vocab_words.contains(&i) {
+                        vocab_words.push(i);
+                    }
+                }
+            }
+        }
+
+        Findings { categories: found.into_iter().map(|(c, ev, _)| (c, ev)).collect(), features: f, words: vocab_words }
+    }
+
+    /// The features of one post by name, for explaining a score (`hearken explain`).
+    pub fn explain(&self, text: &Text, sentiment: &Sentiment) -> Vec<(String, f32, f32)> {
+        self.example(text, sentiment)
+            .into_iter()
+            .map(|(i, x)| (self.feature_names[i as usize].clone(), x, x * self.weights[i as usize]))
+            .collect()
+    }
+
+    fn example(&self, text: &Text, sentiment: &Sentiment) -> Vec<(u32, f32)> {
+        let found = self.find(text, sentiment);
+        let mut x: Vec<(u32, f32)> =
+            found.features.iter().enumerate().filter(|(_, x)| **x != 0.0).map(|(i, x)| (i as u32, *x)).collect();
+        x.extend(found.words.iter().map(|&i| (i, 1.0)));
+        x
+    }
+}
+
+/// Whether "more", "better", "quicker" next to a topic word of the category is a
+/// complaint about it ("more appointments", "better food"). Not for people and harm:
+/// "better doctors" or "more treatment" say too little.
+fn takes_improvement(cat: Category) -> bool {
+    !matches!(cat, Category::StaffAttitude | Category::TreatmentHarm | Category::Misdiagnosis | Category::LegalThreat)
+}
+
+/// Whether a problem word next to a topic word of the category is a complaint about it.
+/// Not for staffing, whose topic words are people: "the nurses were rude" is about
+/// attitude, not numbers.
+fn takes_problems(cat: Category) -> bool {
+    cat != Category::Staffing
+}
+
+/// Drops a phrase found inside a longer one ("long" and "wait" inside "long wait",
+/// "no" inside "no response"): the longer phrase says what the words mean together.
+/// Cue groups are a layer of their own and are kept.
+fn drop_contained(hits: &mut Vec<Hit>) {
+    let layered = |r: Role| !matches!(r, Role::Cue(_));
+    let spans: Vec<(usize, usize)> = hits.iter().filter(|h| layered(h.role)).map(|h| (h.start, h.end)).collect();
+    hits.retain(|h| {
+        !layered(h.role)
+            || !spans.iter().any(|&(s, e)| s <= h.start && e >= h.end && (e - s) > (h.end - h.start))
+    });
+}
+
+/// Regularisation and epochs used by [`train`]: words are many and each is rare, so
+/// they are held back harder than the lexicon's features.
+const L2_DENSE: f32 = 0.0005;
+const L2_WORDS: f32 = 0.001;
+const EPOCHS: usize = 1500;
+/// Words become features of their own when at least this many training posts use them.
+const WORD_MIN_COUNT: usize = 3;
+const WORD_PREFIX: &str = "w:";
+
+/// Fits the complaint model to labelled posts (text, is it a complaint) with the
+/// built-in lexicons, scoring sentiment and language as `hearken score` does. Write the
+/// result with [`LinearModel::to_text`] to `lexicons/complaints/model.txt` and rebuild,
+/// or load it with [`ComplaintDetector::with_model`].
+pub fn train(examples: impl Iterator<Item = (String, bool)>) -> anyhow::Result<LinearModel> {
+    let (detector, featurized) = featurize(examples)?;
+    anyhow::ensure!(!featurized.is_empty(), "no training examples");
+    anyhow::ensure!(
+        featurized.iter().any(|(_, y)| *y) && featurized.iter().any(|(_, y)| !*y),
+        "training needs both complaints and non-complaints"
+    );
+    Ok(model::fit(&featurized, detector.feature_names(), &detector.l2(L2_DENSE, L2_WORDS), EPOCHS))
+}
+
+/// Features of labelled posts, as [`train`] sees them.
+pub fn featurize(examples: impl Iterator<Item = (String, bool)>) -> anyhow::Result<(ComplaintDetector, Vec<Example>)> {
+    featurize_with(examples, WORD_MIN_COUNT)
+}
+
+fn featurize_with(
+    examples: impl Iterator<Item = (String, bool)>,
+    word_min_count: usize,
+) -> anyhow::Result<(ComplaintDetector, Vec<Example>)> {
+    let languages = LanguageDetector::new(&[Lang::En, Lang::Id, Lang::Ms]);
+    let sentiment = SentimentAnalyzer::new()?;
+    let mut posts = Vec::new();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for (post, label) in examples {
+        let text = Text::new(&post);
+        let lang = languages.detect(&text, &post);
+        let s = sentiment.score(&text, lang);
+        let mut seen: Vec<&str> = text
+            .tokens
+            .iter()
+            .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Hashtag))
+            .map(|t| text.word(t))
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for w in seen {
+            *counts.entry(w.to_string()).or_default() += 1;
+        }
+        posts.push((text, s, label));
+    }
+    let mut vocab: Vec<&str> = counts.iter().filter(|(_, &n)| n >= word_min_count).map(|(w, _)| w.as_str()).collect();
+    vocab.sort_unstable();
+    let empty = LinearModel { weights: Vec::new(), threshold: 0.5 };
+    let detector = ComplaintDetector::build(&empty, vocab.into_iter())?;
+    let out = posts.iter().map(|(text, s, label)| (detector.example(text, s), *label)).collect();
+    Ok((detector, out))
+}
+
+#[cfg(test)]
+mod tests;
