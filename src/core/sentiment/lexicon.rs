@@ -84,6 +84,22 @@ pub struct Lexicon {
     pub phrase_starts: FxSet<&'static str>,
     /// Longest phrase, in words.
     pub max_phrase_words: usize,
+    /// Answers to a feedback question ("what could we improve?" — "Nothing."): a word that
+    /// opens a sentence as the whole answer, with its valence.
+    pub answers: FxMap<&'static str, Answer>,
+    /// Words that make the sentence they open a wish or request ("More staff.", "Better
+    /// food would help"): its sentence's positive words count against, and the word itself
+    /// has this valence.
+    pub wishes: FxMap<&'static str, f32>,
+}
+
+/// How an answer word reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Answer {
+    pub valence: f32,
+    /// Only when it is the whole sentence ("Everything."); otherwise also when other words
+    /// follow it, unless they make it a subject ("Nothing was done").
+    pub whole: bool,
 }
 
 /// What a multi-word phrase stands for.
@@ -190,6 +206,31 @@ impl Lexicon {
             let before = number(name, line, field(line, 1))?;
             let after = number(name, line, field(line, 2))?;
             self.contrast.insert(word, Contrast { before, after });
+        }
+        Ok(())
+    }
+
+    /// `word<TAB>valence<TAB>opens|whole` (see [`Answer`]).
+    pub fn add_answers(&mut self, name: &str, file: &'static str) -> anyhow::Result<()> {
+        for line in lines(file) {
+            let word = field(line, 0).unwrap_or_default();
+            let valence = number(name, line, field(line, 1))?;
+            let whole = match field(line, 2) {
+                Some("whole") => true,
+                Some("opens") => false,
+                other => anyhow::bail!("{name}: expected opens or whole, got {other:?} in line {line:?}"),
+            };
+            self.answers.insert(word, Answer { valence, whole });
+        }
+        Ok(())
+    }
+
+    /// `word<TAB>valence` (see [`Lexicon::wishes`]).
+    pub fn add_wishes(&mut self, name: &str, file: &'static str) -> anyhow::Result<()> {
+        for line in lines(file) {
+            let word = field(line, 0).unwrap_or_default();
+            let valence = number(name, line, field(line, 1))?;
+            self.wishes.insert(word, valence);
         }
         Ok(())
     }

@@ -40,6 +40,8 @@ fn english(lex: &mut Lexicon) -> anyhow::Result<()> {
     lex.add_negators(include_str!("../../../lexicons/en/negators.txt"));
     lex.add_contrast("en/contrast.tsv", include_str!("../../../lexicons/en/contrast.tsv"))?;
     lex.add_idioms("en/idioms.tsv", include_str!("../../../lexicons/en/idioms.tsv"))?;
+    lex.add_answers("en/answers.tsv", include_str!("../../../lexicons/en/answers.tsv"))?;
+    lex.add_wishes("en/wishes.tsv", include_str!("../../../lexicons/en/wishes.tsv"))?;
     Ok(())
 }
 

@@ -159,6 +159,7 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
         items.push(item);
     }
     match_phrases(lex, text, &mut items);
+    let wishes = read_answers_and_wishes(lex, &mut items);
 
     let cap_diff = {
         let shouted = items.iter().filter(|i| i.shouted).count();
@@ -172,7 +173,11 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
         if !lex.neutral.is_empty() && it.role != Role::Consumed {
             neutral_lean += lex.neutral.get(it.word).copied().unwrap_or(0.0);
         }
-        sentiments.push(if it.in_lexicon && matches!(it.role, Role::Plain | Role::Negator) { valence_at(&items, i, cap_diff) } else { 0.0 });
+        let mut v = if it.in_lexicon && matches!(it.role, Role::Plain | Role::Negator) { valence_at(&items, i, cap_diff) } else { 0.0 };
+        if v > 0.0 && wishes.contains(it.sentence) {
+            v *= N_SCALAR;
+        }
+        sentiments.push(v);
     }
 
     apply_contrast(&items, &mut sentiments);
@@ -216,6 +221,69 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
         neutral_lean += lex.bias_neutral;
     }
     Scores { compound, pos, neg, neu, sum, evidence, neutral_lean }
+}
+
+/// Words that, right after an answer word, make it the subject of a sentence ("Nothing was
+/// done", "None of the staff listened"): then it negates as usual.
+const SUBJECT_FOLLOWERS: &[&str] = &[
+    "was", "is", "were", "are", "has", "had", "have", "gets", "got", "get", "happened", "happens", "seemed", "seems",
+    "being", "been", "of", "will", "would", "could", "can", "did", "does", "done", "changed", "came", "helped", "worked",
+    "made", "went", "goes", "else", "but",
+];
+
+/// Sentences that are wishes, as a small bit set of sentence numbers (posts with more than
+/// 64 sentences treat the later ones as statements).
+#[derive(Default, Clone, Copy)]
+struct Sentences(u64);
+
+impl Sentences {
+    fn insert(&mut self, s: u32) {
+        if s < 64 {
+            self.0 |= 1 << s;
+        }
+    }
+    fn contains(self, s: u32) -> bool {
+        s < 64 && self.0 & (1 << s) != 0
+    }
+}
+
+/// Feedback answers and wishes, read from the first word of each sentence: "Nothing." /
+/// "Nothing really, all good" answer "what could be improved?" with praise, while "More
+/// staff." / "Better food." ask for what was missing.
+fn read_answers_and_wishes(lex: &Lexicon, items: &mut [Item]) -> Sentences {
+    let mut wishes = Sentences::default();
+    if lex.answers.is_empty() && lex.wishes.is_empty() {
+        return wishes;
+    }
+    let mut start = 0;
+    while start < items.len() {
+        let sentence = items[start].sentence;
+        let end = (start..items.len()).find(|&j| items[j].sentence != sentence).unwrap_or(items.len());
+        let first = items[start];
+        let next = items.get(start + 1).filter(|n| n.sentence == sentence);
+        if first.role != Role::Consumed {
+            if let Some(a) = lex.answers.get(first.word) {
+                let alone = end - start == 1;
+                if alone || (!a.whole && next.is_some_and(|n| !SUBJECT_FOLLOWERS.contains(&n.word))) {
+                    let it = &mut items[start];
+                    it.valence = a.valence;
+                    it.in_lexicon = true;
+                    it.role = Role::Plain;
+                }
+            } else if let Some(&v) = lex.wishes.get(first.word) {
+                // "More than happy", "Better than expected" are statements.
+                if !next.is_some_and(|n| n.word == "than") {
+                    wishes.insert(sentence);
+                    let it = &mut items[start];
+                    it.valence = v;
+                    it.in_lexicon = true;
+                    it.role = Role::Plain;
+                }
+            }
+        }
+        start = end;
+    }
+    wishes
 }
 
 /// The valence of item `i` after capitals, boosters, negation and "least" before it.
