@@ -41,6 +41,8 @@ pub struct Config {
     pub clickhouse: Option<ClickHouseConfig>,
     #[serde(default)]
     pub webhook: Option<WebhookConfig>,
+    #[serde(default)]
+    pub retention: RetentionConfig,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +185,63 @@ pub struct ClickHouseConfig {
     pub database: String,
     #[serde(default = "default_user")]
     pub user: String,
+    /// The sink inserts when this many rows are buffered…
+    #[serde(default = "default_ch_batch_rows")]
+    pub batch_rows: usize,
+    /// …or when the oldest buffered row has waited this long.
+    #[serde(default = "default_ch_batch_ms")]
+    pub batch_ms: u64,
+    /// A failed request is retried after retry_base_ms, doubling up to retry_cap_ms.
+    #[serde(default = "default_ch_retry_base_ms")]
+    pub retry_base_ms: u64,
+    #[serde(default = "default_ch_retry_cap_ms")]
+    pub retry_cap_ms: u64,
+    /// 0 (the default): retry for ever, so a ClickHouse outage pauses the consumer
+    /// (backpressure) instead of losing posts. Otherwise give up after this many seconds.
+    #[serde(default)]
+    pub give_up_after_secs: u64,
+    /// Time limit of one request (an INSERT of a batch, a query).
+    #[serde(default = "default_ch_request_timeout_ms")]
+    pub request_timeout_ms: u64,
+}
+
+fn default_ch_batch_rows() -> usize {
+    10_000
+}
+
+fn default_ch_batch_ms() -> u64 {
+    1000
+}
+
+fn default_ch_retry_base_ms() -> u64 {
+    200
+}
+
+fn default_ch_retry_cap_ms() -> u64 {
+    10_000
+}
+
+fn default_ch_request_timeout_ms() -> u64 {
+    30_000
+}
+
+/// How long stored posts and closed cases are kept (`[retention]`), in every store:
+/// ClickHouse, the search index and the embedded case store. Applied by
+/// `hearken erase --expired` (and `maintenance::apply_retention` in the distributed sinks).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Posts (with their trend facts) older than this many days, by their `created_at`.
+    pub posts_days: u32,
+    /// Resolved or dismissed cases whose last change is older than this many days, with
+    /// their audit trail. Open cases are never expired.
+    pub cases_days: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig { posts_days: 365, cases_days: 730 }
+    }
 }
 
 fn default_database() -> String {
@@ -400,6 +459,23 @@ impl Config {
                 )),
                 _ => {}
             }
+        }
+        if let Some(c) = &self.clickhouse {
+            if let Err(e) = crate::sinks::clickhouse::schema::check_identifier(&c.database) {
+                out.push(e.to_string());
+            }
+            if c.batch_rows == 0 || c.batch_ms == 0 {
+                out.push("clickhouse.batch_rows and clickhouse.batch_ms must be at least 1 (10000 and 1000 are good starts)".into());
+            }
+            if c.retry_base_ms == 0 || c.retry_cap_ms < c.retry_base_ms {
+                out.push("clickhouse.retry_base_ms must be at least 1 and clickhouse.retry_cap_ms at least as large (200 and 10000 are good starts)".into());
+            }
+            if let Err(e) = crate::sinks::pseudonym::Pseudonymizer::from_env() {
+                out.push(e.to_string());
+            }
+        }
+        if self.retention.posts_days == 0 || self.retention.cases_days == 0 {
+            out.push("retention.posts_days and retention.cases_days must be at least 1 (365 and 730 are good starts)".into());
         }
         let secrets = Secrets::from_env();
         if let Err(problems) = &secrets {

@@ -16,4 +16,5 @@ pub mod core;
 pub mod model;
 pub mod pipeline;
 pub mod sinks;
+pub mod trends;
 pub mod webhook;

@@ -3,6 +3,7 @@
 mod cases;
 mod check_config;
 mod demo;
+mod erase;
 mod replay;
 mod run;
 mod score;
@@ -39,6 +40,8 @@ enum Command {
     Demo(demo::Args),
     /// List and retry the webhook deliveries to the hospital CRM.
     Webhooks(webhooks::Args),
+    /// Erase an author's posts (or single posts) from every store; apply retention.
+    Erase(erase::Args),
 }
 
 /// Options every command that builds the pipeline shares.
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::CheckConfig(a) => check_config::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Webhooks(a) => webhooks::run(a),
+        Command::Erase(a) => erase::run(a),
     };
     match result {
         Ok(code) => code,

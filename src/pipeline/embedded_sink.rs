@@ -72,7 +72,13 @@ impl EmbeddedSink {
     fn write(&mut self, posts: &[ScoredPost], dead: &[Position], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
         let uids: Vec<String> = posts.iter().map(|s| s.post.uid()).collect();
         let known = self.store.known_uids(uids.iter().map(String::as_str))?;
-        let new: Vec<&ScoredPost> = posts.iter().zip(&uids).filter(|(_, uid)| !known.contains(*uid)).map(|(s, _)| s).collect();
+        let mut new: Vec<&ScoredPost> = Vec::with_capacity(posts.len());
+        for (s, uid) in posts.iter().zip(&uids) {
+            // Posts erased on request (or by an erased author) stay out of the index too.
+            if !known.contains(uid) && !crate::sinks::erasure::is_erased(self.store.connection(), &s.post)? {
+                new.push(s);
+            }
+        }
         let relevant: Vec<&ScoredPost> = new.iter().copied().filter(|s| s.assessment.relevant).collect();
         if !relevant.is_empty() {
             self.index.write(&relevant)?;

@@ -138,6 +138,10 @@ impl CaseStore {
                 "the case store was written by schema version {v}, this hearken reads version {SCHEMA_VERSION}; use a matching hearken or a new --data-dir"
             ),
         }
+        // The trend questions' tables (sinks::trend_facts), filled in each batch's transaction,
+        // and the erasure record (sinks::erasure).
+        super::trend_facts::migrate(&self.conn)?;
+        super::erasure::migrate(&self.conn)?;
         Ok(())
     }
 
@@ -318,6 +322,9 @@ fn apply_post(
     if tx.prepare_cached("SELECT 1 FROM posts WHERE uid = ?1")?.exists([&uid])? {
         return Ok(());
     }
+    if super::erasure::is_erased(tx, post)? {
+        return Ok(()); // erased on request: not stored again (sinks::erasure)
+    }
     let key = StoryKey::of(post, a);
     let at = post.created_at.unwrap_or_else(OffsetDateTime::now_utc);
     tx.prepare_cached(
@@ -338,6 +345,7 @@ fn apply_post(
         serde_json::to_string(post)?,
         serde_json::to_string(a)?,
     ])?;
+    super::trend_facts::record(tx, scored, at.unix_timestamp())?;
     outcome.stored += 1;
     outcome.relevant += a.relevant as u64;
     outcome.complaints += (a.relevant && a.complaint.is_complaint) as u64;

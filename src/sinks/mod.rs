@@ -2,7 +2,12 @@
 //! (tantivy) and the case store (SQLite) under the data dir.
 
 pub mod case_store;
+pub mod clickhouse;
+pub mod erasure;
+pub mod pseudonym;
+pub mod retention;
 pub mod search_index;
+pub mod trend_facts;
 
 pub use case_store::{BatchOutcome, CaseStore, ScoredPost, StoreCounts};
 pub use search_index::{Hit, SearchIndex};

@@ -138,6 +138,43 @@ impl SearchIndex {
         Ok(hits)
     }
 
+    /// Erasure: deletes these posts (by uid) and rewrites the segments that held them, so
+    /// their text leaves the index files and not only the search results. Returns how
+    /// many documents were found. Needs the writer.
+    pub fn erase(&mut self, uids: &[String]) -> anyhow::Result<u64> {
+        let f = self.fields;
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let mut found = 0u64;
+        for uid in uids {
+            let query = tantivy::query::TermQuery::new(Term::from_field_text(f.uid, uid), IndexRecordOption::Basic);
+            found += searcher.search(&query, &tantivy::collector::Count)? as u64;
+        }
+        let mut writer = self.writer.take().ok_or_else(|| anyhow::anyhow!("search index opened read-only"))?;
+        for uid in uids {
+            writer.delete_term(Term::from_field_text(f.uid, uid));
+        }
+        writer.commit()?;
+        // A deleted document stays in its segment's files until a merge rewrites the
+        // segment: merge every segment with deletes, once background merges are done.
+        writer.wait_merging_threads()?;
+        let mut writer: IndexWriter = self.index.writer(WRITER_HEAP_BYTES)?;
+        let with_deletes: Vec<_> =
+            self.index.searchable_segment_metas()?.iter().filter(|m| m.has_deletes()).map(|m| m.id()).collect();
+        if !with_deletes.is_empty() {
+            writer.merge(&with_deletes).wait()?;
+        }
+        writer.garbage_collect_files().wait()?;
+        self.writer = Some(writer);
+        self.reader.reload()?;
+        Ok(found)
+    }
+
+    /// Documents marked deleted but still in the index files (0 after [`Self::erase`]).
+    pub fn deleted_docs(&self) -> anyhow::Result<u64> {
+        Ok(self.index.searchable_segment_metas()?.iter().map(|m| u64::from(m.num_deleted_docs())).sum())
+    }
+
     pub fn num_docs(&self) -> anyhow::Result<u64> {
         self.reader.reload()?;
         Ok(self.reader.searcher().num_docs())
