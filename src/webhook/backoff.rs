@@ -25,14 +25,14 @@ impl Backoff {
     pub fn ceiling(&self, failures: u32) -> Duration {
         let doublings = failures.saturating_sub(1).min(63);
         let base = self.base.as_nanos();
-        let grown = base.checked_mul(1u128 << doublings).unwrap_or(u128::MAX);
+        let grown = base.saturating_mul(1u128 << doublings);
         Duration::from_nanos(grown.min(self.cap.as_nanos()).min(u64::MAX as u128) as u64)
     }
 
     /// A random wait in `[0, ceiling(failures)]`.
     pub fn delay(&self, failures: u32, jitter: &mut Jitter) -> Duration {
         let ceiling = self.ceiling(failures).as_nanos() as u64;
-        Duration::from_nanos(if ceiling == 0 { 0 } else { jitter.next() % (ceiling + 1) })
+        Duration::from_nanos(if ceiling == 0 { 0 } else { jitter.next_u64() % (ceiling + 1) })
     }
 }
 
@@ -52,7 +52,7 @@ impl Jitter {
         Jitter(seed | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -105,8 +105,8 @@ mod tests {
     #[test]
     fn two_generators_do_not_repeat_each_other() {
         let (mut a, mut b) = (Jitter::new(), Jitter::new());
-        let xs: Vec<u64> = (0..8).map(|_| a.next()).collect();
-        let ys: Vec<u64> = (0..8).map(|_| b.next()).collect();
+        let xs: Vec<u64> = (0..8).map(|_| a.next_u64()).collect();
+        let ys: Vec<u64> = (0..8).map(|_| b.next_u64()).collect();
         assert_ne!(xs, ys);
     }
 }
