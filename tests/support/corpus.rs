@@ -106,7 +106,7 @@ pub fn post(rng: &mut Rng, i: usize, shape: Shape) -> ScoredPost {
     text.push_str(&format!(" #{i}"));
 
     let mut entities = Vec::new();
-    let mut matched = |kind: EntityKind, id: &str| EntityMatch { kind, id: id.to_string(), matched: id.to_string(), start: 0, end: 0 };
+    let matched = |kind: EntityKind, id: &str| EntityMatch { kind, id: id.to_string(), matched: id.to_string(), start: 0, end: 0 };
     // Voice: hospital weights 5:3:2.
     let total: u64 = HOSPITALS.iter().map(|h| h.1).sum();
     let mut pick = rng.below(total);
