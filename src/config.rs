@@ -144,14 +144,36 @@ impl Default for ApiConfig {
 pub struct KafkaConfig {
     /// Comma-separated host:port list; `HEARKEN_KAFKA_BROKERS` overrides it.
     pub brokers: String,
+    /// Prefix of the consumer groups: each role that consumes has its own group,
+    /// `GROUP_ID.core` and `GROUP_ID.sinks`; processes of one role share its partitions.
     #[serde(default = "default_group")]
     pub group_id: String,
     #[serde(default)]
     pub topics: TopicsConfig,
+    /// Idempotent producer (`enable.idempotence`): a retried send never writes a message
+    /// twice. Turn off only for brokers without idempotent producers (a warning is logged).
+    #[serde(default = "default_true")]
+    pub idempotence: bool,
+    /// Consumer session timeout. Tansu (the test broker) completes a group's first join
+    /// only after about half of it, so keep it short there.
+    #[serde(default = "default_session_timeout_ms")]
+    pub session_timeout_ms: u64,
 }
 
 fn default_group() -> String {
     "hearken".into()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_session_timeout_ms() -> u64 {
+    6000
+}
+
+fn default_replication_factor() -> i32 {
+    1
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -161,7 +183,12 @@ pub struct TopicsConfig {
     pub scored: String,
     pub cases: String,
     pub deadletter: String,
+    /// Partitions of the topics hearken creates (topics that exist are left alone): the
+    /// most processes of one role that can share the work.
     pub partitions: i32,
+    /// Replicas of the topics hearken creates (1 for a single test broker, 3 in production).
+    #[serde(default = "default_replication_factor")]
+    pub replication_factor: i32,
 }
 
 impl Default for TopicsConfig {
@@ -172,6 +199,7 @@ impl Default for TopicsConfig {
             cases: "hearken.cases".into(),
             deadletter: "hearken.deadletter".into(),
             partitions: 6,
+            replication_factor: 1,
         }
     }
 }
@@ -449,6 +477,8 @@ impl Config {
                     out.push("kafka.brokers is empty; set it or HEARKEN_KAFKA_BROKERS to host:port[,host:port]".into())
                 }
                 Some(k) if k.topics.partitions < 1 => out.push("kafka.topics.partitions must be at least 1".into()),
+                Some(k) if k.topics.replication_factor < 1 => out.push("kafka.topics.replication_factor must be at least 1".into()),
+                Some(k) if k.session_timeout_ms < 1000 => out.push("kafka.session_timeout_ms must be at least 1000 (6000 is a good start)".into()),
                 _ => {}
             }
             match &self.clickhouse {

@@ -15,6 +15,8 @@ pub mod connectors;
 pub mod core;
 pub mod model;
 pub mod pipeline;
+pub mod roles;
 pub mod sinks;
+pub mod transport;
 pub mod trends;
 pub mod webhook;

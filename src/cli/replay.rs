@@ -1,4 +1,5 @@
-//! `hearken replay FILE`: a JSONL corpus through the whole pipeline, to completion.
+//! `hearken replay FILE`: a JSONL corpus through the whole pipeline, to completion; or,
+//! with `--to kafka`, published to the raw topic for the distributed roles.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,7 +22,8 @@ use crate::sinks::DataDir;
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   hearken replay tests/data/sample_posts.jsonl
-  hearken replay backfill.jsonl --data-dir /var/lib/hearken --config config/default.toml")]
+  hearken replay backfill.jsonl --data-dir /var/lib/hearken --config config/default.toml
+  hearken replay backfill.jsonl --to kafka --config config/distributed.toml   # publish to the raw topic")]
 pub struct Args {
     /// JSON-lines file of posts (DESIGN.md, \"Post\").
     file: PathBuf,
@@ -30,6 +32,16 @@ pub struct Args {
     /// Data directory for the case store and index (overrides data_dir in the config).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Where the posts go: through the embedded pipeline (default), or published to the
+    /// raw Kafka topic of the config's [kafka] section for the distributed roles.
+    #[arg(long, value_enum, default_value_t = Target::Embedded)]
+    to: Target,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Target {
+    Embedded,
+    Kafka,
 }
 
 /// What a replay did, for the summary and for tests.
@@ -49,9 +61,85 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(dir) = args.data_dir {
         config.data_dir = dir;
     }
+    if args.to == Target::Kafka {
+        let published = publish_to_kafka(&config, &args.file, true)?;
+        let rate = if published.seconds > 0.0 { published.posts as f64 / published.seconds } else { 0.0 };
+        println!(
+            "published {} posts to {} · dead letters {} to {} · {rate:.0} posts/s",
+            published.posts, published.raw_topic, published.dead_letters, published.deadletter_topic
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let summary = replay(&config, &args.file, true)?;
     print_summary(&summary);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `replay --to kafka` published.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub posts: u64,
+    pub dead_letters: u64,
+    pub raw_topic: String,
+    pub deadletter_topic: String,
+    pub seconds: f64,
+}
+
+/// Publishes `file` to the raw topic (posts keyed by uid; invalid lines to the dead-letter
+/// topic), creating the topics when missing. No checkpoint: a second run publishes again,
+/// and the sinks store each post once.
+pub fn publish_to_kafka(config: &Config, file: &Path, show_progress: bool) -> anyhow::Result<Published> {
+    use crate::roles::connectors;
+    use crate::transport::kafka;
+    let kafka = config.kafka.clone().ok_or_else(|| {
+        anyhow::anyhow!("--to kafka needs a [kafka] section in the config; pass --config config/distributed.toml (brokers from HEARKEN_KAFKA_BROKERS)")
+    })?;
+    if !file.is_file() {
+        anyhow::bail!("{} is not a file; give the path of a JSON-lines file of posts", file.display());
+    }
+    let total_lines = count_lines(file)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async {
+        kafka::ensure_topics(&kafka, &[&kafka.topics.raw, &kafka.topics.deadletter]).await?;
+        let started = Instant::now();
+        let (stop_tx, stop) = watch::channel(false);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("stopping: finishing the posts in flight…");
+                let _ = stop_tx.send(true);
+            }
+        });
+        let counters = Arc::new(Counters::default());
+        let bar = show_progress.then(|| progress_bar(total_lines));
+        let ticker = bar.clone().map(|bar| {
+            let counters = counters.clone();
+            tokio::spawn(async move {
+                loop {
+                    bar.set_position(Counters::get(&counters.committed));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            })
+        });
+        let source = ReplaySource::new(file);
+        let read = connectors::publish(vec![(source, 0)], &kafka, &config.pipeline, stop, counters.clone(), None).await?;
+        if let Some(t) = ticker {
+            t.abort();
+        }
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        let mut dead_letters = 0;
+        for (_, stats) in read {
+            dead_letters += stats?.rejected;
+        }
+        Ok(Published {
+            posts: Counters::get(&counters.stored),
+            dead_letters,
+            raw_topic: kafka.topics.raw.clone(),
+            deadletter_topic: kafka.topics.deadletter.clone(),
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    })
 }
 
 pub fn print_summary(s: &ReplaySummary) {

@@ -19,12 +19,16 @@ use crate::webhook::Dispatcher;
 /// Run hearken as a service: the configured sources feed the pipeline, cases and the
 /// search index fill up, and the HTTP API serves the alert queue. Ctrl-C or SIGTERM stop
 /// reading, drain the posts in flight, flush the sinks and exit; a restart resumes each
-/// source from its checkpoint.
+/// source from its checkpoint. In the distributed mode the stages are joined by Kafka
+/// topics and `--role` picks which of them this process runs.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   hearken run                                   # embedded mode, config/default.toml
   HEARKEN_API_TOKENS=officer:$(openssl rand -hex 24) hearken run --listen 127.0.0.1:9000
-  hearken run --config my.toml --data-dir /var/lib/hearken")]
+  hearken run --config my.toml --data-dir /var/lib/hearken
+  hearken run --config config/distributed.toml                    # distributed: every role
+  hearken run --config config/distributed.toml --role core        # one more scoring process
+  hearken run --config config/distributed.toml --role sinks,api,dispatcher")]
 pub struct Args {
     #[command(flatten)]
     config: super::ConfigArgs,
@@ -33,6 +37,10 @@ pub struct Args {
     /// Address of the HTTP API (overrides api.listen).
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
+    /// Distributed mode only: the stages this process runs — connectors, core, sinks,
+    /// dispatcher, api — comma-separated or repeated. Default: all of them.
+    #[arg(long, value_name = "ROLE")]
+    role: Vec<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -43,14 +51,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(listen) = args.listen {
         config.api.listen = listen;
     }
-    if config.mode == Mode::Distributed {
-        anyhow::bail!("distributed mode (Kafka + ClickHouse) is not in this build yet; run with config/default.toml");
+    if config.mode != Mode::Distributed && !args.role.is_empty() {
+        anyhow::bail!("--role is for the distributed mode (mode = \"distributed\", e.g. config/distributed.toml); the embedded mode runs every stage in one process");
     }
     let problems = config.problems();
     if !problems.is_empty() {
         anyhow::bail!("the config has problems (see `hearken check-config`):\n  - {}", problems.join("\n  - "));
     }
     let secrets = Secrets::from_env().map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+    if config.mode == Mode::Distributed {
+        let roles = crate::roles::Role::parse_list(&args.role)?;
+        return crate::roles::run(config, roles, secrets);
+    }
     let addr: SocketAddr = config.api.listen.parse()?;
     let entities = EntitiesFile::load(&config.core.entities)?;
     let mut scorer = Scorer::new(&config.core, &entities)?;

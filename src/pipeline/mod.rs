@@ -10,8 +10,10 @@
 //! the data, so a restart resumes exactly after what was stored (at-least-once delivery,
 //! made exactly-once in effect by the sinks' uid keys).
 //!
-//! The stages only see channels, so the Kafka transport replaces a channel with a topic
-//! without changing them.
+//! The stages only see channels and a [`Sink`], so the distributed mode (`crate::roles`)
+//! reuses them unchanged: a Kafka consumer feeds a channel, a Kafka topic is a [`Sink`],
+//! and the sink stage acknowledges the positions of each durable batch so the consumer
+//! can commit its offsets.
 
 pub mod dead_letter;
 pub mod embedded_sink;
@@ -86,52 +88,117 @@ impl Running {
 }
 
 /// Starts the core and sink stages. Must be called inside a tokio runtime.
-pub fn start(mut scorer: Scorer, mut sink: EmbeddedSink, config: &PipelineConfig) -> Running {
+pub fn start(scorer: Scorer, sink: EmbeddedSink, config: &PipelineConfig) -> Running {
     let capacity = config.channel_capacity.max(1);
-    let batch_size = config.batch_size.max(1);
-    let (input, mut from_sources) = mpsc::channel::<SourceItem>(capacity);
-    let (to_sink, mut from_core) = mpsc::channel::<Scored>(capacity);
+    let (input, from_sources) = mpsc::channel::<SourceItem>(capacity);
+    let (to_sink, from_core) = mpsc::channel::<Scored>(capacity);
     let counters = Arc::new(Counters::default());
+    let core = spawn_core(scorer, from_sources, to_sink, counters.clone());
+    let sink = spawn_sink(sink, from_core, config.batch_size, counters.clone(), None);
+    Running { input, counters, core, sink }
+}
 
-    // The core is CPU work: it runs on a blocking thread, never on the async workers.
-    let c = counters.clone();
-    let core = tokio::task::spawn_blocking(move || {
-        while let Some(item) = from_sources.blocking_recv() {
+/// Anything that carries the position its source reached.
+pub trait Positioned {
+    fn position(&self) -> &Position;
+}
+
+impl Positioned for SourceItem {
+    fn position(&self) -> &Position {
+        SourceItem::position(self)
+    }
+}
+
+impl Positioned for Scored {
+    fn position(&self) -> &Position {
+        match self {
+            Scored::Post { position, .. } | Scored::Rejected { position, .. } => position,
+        }
+    }
+}
+
+/// Where a stage's output goes for good: the embedded stores, a Kafka topic (distributed
+/// mode), ClickHouse. `write_batch` runs on a blocking thread and returns only once the
+/// batch is durable there — the sink stage then acknowledges the batch's positions, which
+/// is what lets a Kafka consumer commit its offsets. A batch that fails is not
+/// acknowledged: the stage stops, and what it held is read again after a restart.
+pub trait Sink: Send + 'static {
+    type Item: Positioned + Send + 'static;
+    fn write_batch(&mut self, batch: Vec<Self::Item>) -> anyhow::Result<BatchOutcome>;
+}
+
+impl Sink for EmbeddedSink {
+    type Item = Scored;
+    fn write_batch(&mut self, batch: Vec<Scored>) -> anyhow::Result<BatchOutcome> {
+        self.write_with_retry(batch)
+    }
+}
+
+/// Told the positions of every batch a sink has made durable, in the order written.
+pub type Acknowledge = Box<dyn FnMut(&[Position]) + Send>;
+
+/// The core stage: scores every post from `from` and hands it on; rejected input passes
+/// through with its dead letter. CPU work, so it runs on a blocking thread. Ends when
+/// `from` is closed and drained, or when `to` is closed (the next stage failed).
+pub fn spawn_core(
+    mut scorer: Scorer,
+    mut from: mpsc::Receiver<SourceItem>,
+    to: mpsc::Sender<Scored>,
+    counters: Arc<Counters>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || {
+        while let Some(item) = from.blocking_recv() {
             let out = match item {
                 SourceItem::Post { post, position } => {
                     let assessment = scorer.score(&post);
-                    c.scored.fetch_add(1, Ordering::Relaxed);
+                    counters.scored.fetch_add(1, Ordering::Relaxed);
                     Scored::Post { scored: ScoredPost { post, assessment }, position }
                 }
                 SourceItem::Rejected { letter, position } => {
-                    c.rejected.fetch_add(1, Ordering::Relaxed);
+                    counters.rejected.fetch_add(1, Ordering::Relaxed);
                     Scored::Rejected { letter, position }
                 }
             };
-            if to_sink.blocking_send(out).is_err() {
-                break; // the sink failed; its error is reported by `finish`
+            if to.blocking_send(out).is_err() {
+                break; // the sink failed; its error is reported by whoever awaits it
             }
         }
-    });
+    })
+}
 
-    // Group commit: take what is waiting (up to batch_size) and commit it at once, so
-    // a trickle commits post by post (low latency) and a flood in large batches.
-    let c = counters.clone();
-    let sink = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+/// The sink stage, with group commit: take what is waiting (up to `batch_size`) and write
+/// it at once, so a trickle is written item by item (low latency) and a flood in large
+/// batches. After each durable batch, `acknowledge` (if any) is told its positions.
+pub fn spawn_sink<S: Sink>(
+    mut sink: S,
+    mut from: mpsc::Receiver<S::Item>,
+    batch_size: usize,
+    counters: Arc<Counters>,
+    mut acknowledge: Option<Acknowledge>,
+) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    let batch_size = batch_size.max(1);
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut batch = Vec::with_capacity(batch_size);
-        while let Some(first) = from_core.blocking_recv() {
+        let mut positions = Vec::with_capacity(batch_size);
+        while let Some(first) = from.blocking_recv() {
             batch.push(first);
             while batch.len() < batch_size {
-                match from_core.try_recv() {
+                match from.try_recv() {
                     Ok(item) => batch.push(item),
                     Err(_) => break,
                 }
             }
             let items = batch.len() as u64;
-            let outcome = sink.write_with_retry(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))?;
-            c.add(&outcome, items);
+            if acknowledge.is_some() {
+                positions.clear();
+                positions.extend(batch.iter().map(|i| i.position().clone()));
+            }
+            let outcome = sink.write_batch(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))?;
+            counters.add(&outcome, items);
+            if let Some(ack) = acknowledge.as_mut() {
+                ack(&positions);
+            }
         }
         Ok(())
-    });
-    Running { input, counters, core, sink }
+    })
 }

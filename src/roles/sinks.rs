@@ -1,0 +1,185 @@
+//! The `sinks` role: scored topic → the stores.
+//!
+//! A Kafka reader in group `GROUP_ID.sinks` feeds the embedded mode's sink stage (group
+//! commit) writing to [`StoreSinks`]; a batch's offsets are committed once the stores have
+//! committed it. The stores are idempotent by post uid (and cases by id), so a batch read
+//! again after a crash or a rebalance adds nothing twice.
+//!
+//! Case events the store records (opened, post added, escalated, an officer's actions)
+//! are relayed to the cases topic, keyed by case id, from the store's audit trail
+//! (`case_events`) with a checkpoint in the same database: at least once, and each event
+//! carries its case id and version, so a consumer can drop repeats.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::message::BorrowedMessage;
+use rdkafka::Message;
+use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::{mpsc, watch};
+
+use super::{group, stopped, Role};
+use crate::config::{Config, KafkaConfig, TopicsConfig};
+use crate::model::{CaseEvent, CaseEventKind};
+use crate::pipeline::dead_letter::DeadLetter;
+use crate::pipeline::{self, Counters, EmbeddedSink, Scored, Sink};
+use crate::sinks::{BatchOutcome, DataDir};
+use crate::transport::kafka::{self, Outgoing, Publisher};
+use crate::transport::topic_sink::dead_letter_message;
+use crate::transport::wire;
+
+/// Events relayed to the cases topic per round.
+const RELAY_BATCH: usize = 1000;
+const RELAY_IDLE: Duration = Duration::from_millis(500);
+
+/// Turns a message of the scored topic into the sink stage's input.
+pub fn decode_scored(topic: &str, message: &BorrowedMessage<'_>) -> Scored {
+    let (partition, offset) = (message.partition(), message.offset());
+    let position = kafka::position(topic, partition, offset);
+    match wire::check_schema(message.headers()).and_then(|()| wire::decode_scored(message.payload())) {
+        Ok(scored) => Scored::Post { scored, position },
+        Err(reason) => {
+            let origin = format!("kafka:{topic}/{partition}@{offset}");
+            tracing::warn!("{origin}: dead letter: {reason}");
+            let letter = DeadLetter::new("sink", &origin, None, &reason, &wire::raw_text(message.payload()));
+            Scored::Rejected { letter, position }
+        }
+    }
+}
+
+/// Every store a scored post goes to. A batch is confirmed (and its offsets committed)
+/// only when all of them have it.
+///
+/// The ClickHouse sink (`crate::sinks::clickhouse`) plugs in here, beside the embedded
+/// stores: a field built in [`run`], written in [`StoreSinks::write_batch`] after the
+/// embedded write (it is async: `self.runtime.block_on(clickhouse.write(..))`, then
+/// `flush()` so the batch is in ClickHouse before it is confirmed).
+pub struct StoreSinks {
+    /// The tantivy index and the SQLite case store under `data_dir`.
+    pub embedded: EmbeddedSink,
+    publisher: Publisher,
+    topics: TopicsConfig,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Sink for StoreSinks {
+    type Item = Scored;
+
+    fn write_batch(&mut self, batch: Vec<Scored>) -> anyhow::Result<BatchOutcome> {
+        let mut posts = Vec::with_capacity(batch.len());
+        let mut dead: Vec<Outgoing> = Vec::new();
+        for item in batch {
+            match item {
+                Scored::Rejected { letter, .. } => dead.push(dead_letter_message(&letter, &self.topics)),
+                post => posts.push(post),
+            }
+        }
+        if !dead.is_empty() {
+            self.publisher.send_all_blocking(&self.runtime, dead)?;
+        }
+        self.embedded.write_with_retry(posts)
+    }
+}
+
+pub async fn run(config: &Config, kafka: &KafkaConfig, mut stop: watch::Receiver<bool>, counters: Arc<Counters>) -> anyhow::Result<String> {
+    let dir = DataDir::new(&config.data_dir);
+    let mut embedded = EmbeddedSink::open(&dir)?;
+    embedded.store.detect_spikes(config.cases.spikes.clone());
+    if let Some(w) = &config.webhook {
+        // Queue the configured events in the outbox; the dispatcher role delivers them.
+        let events = w
+            .events
+            .iter()
+            .map(|e| CaseEventKind::parse(e).ok_or_else(|| anyhow::anyhow!("webhook.events: \"{e}\" is not a case event")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        embedded.store.send_to_webhook(events);
+    }
+    let publisher = Publisher::new(kafka)?;
+    let sinks = StoreSinks { embedded, publisher: publisher.clone(), topics: kafka.topics.clone(), runtime: tokio::runtime::Handle::current() };
+    let topic = kafka.topics.scored.clone();
+    let (input, from_reader) = mpsc::channel(config.pipeline.channel_capacity.max(1));
+    let reader = {
+        let topic = topic.clone();
+        kafka::spawn_reader(kafka, &topic.clone(), &group(kafka, Role::Sinks), input, move |m| decode_scored(&topic, m))?
+    };
+    let mut stage = pipeline::spawn_sink(sinks, from_reader, config.pipeline.batch_size, counters.clone(), Some(reader.acknowledger()));
+    // The relay's last round comes after the sink stage's last batch.
+    let (relay_stop, relay_stopping) = watch::channel(false);
+    let relay = {
+        let (db, publisher, cases) = (dir.case_store(), publisher.clone(), kafka.topics.cases.clone());
+        tokio::task::spawn_blocking(move || relay_case_events(db, publisher, cases, relay_stopping))
+    };
+    eprintln!("hearken: sinks: storing {topic} in {} (group {})", config.data_dir.display(), group(kafka, Role::Sinks));
+
+    let early = tokio::select! {
+        _ = stopped(&mut stop) => None,
+        ended = &mut stage => Some(ended),
+    };
+    reader.stop();
+    let written = match early {
+        Some(ended) => ended,
+        None => stage.await,
+    };
+    reader.pipeline_done();
+    relay_stop.send_replace(true);
+    let stats = reader.join().await?;
+    let relayed = relay.await?;
+    publisher.flush(Duration::from_secs(10));
+    written??;
+    let relayed = relayed?;
+    Ok(format!(
+        "{} stored ({} new), {} cases opened, {relayed} case events to {}; {} read from {topic}, {} rebalances, {} pauses for backpressure",
+        Counters::get(&counters.committed),
+        Counters::get(&counters.stored),
+        Counters::get(&counters.cases_opened),
+        kafka.topics.cases,
+        stats.handed_on,
+        stats.rebalances,
+        stats.pauses
+    ))
+}
+
+/// Publishes the case store's new audit-trail rows to the cases topic until `stop`, then
+/// a last round. Returns the number of events published.
+fn relay_case_events(db: PathBuf, publisher: Publisher, topic: String, stop: watch::Receiver<bool>) -> anyhow::Result<u64> {
+    let runtime = tokio::runtime::Handle::current();
+    let conn = Connection::open(&db).map_err(|e| anyhow::anyhow!("cannot open the case store {}: {e}", db.display()))?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let stream = format!("kafka-out:{topic}");
+    let mut after: i64 = conn
+        .query_row("SELECT offset FROM checkpoints WHERE stream = ?1", [&stream], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let mut relayed = 0u64;
+    loop {
+        let stopping = *stop.borrow();
+        let rows: Vec<(i64, String, String)> = {
+            let mut stmt = conn.prepare_cached("SELECT rowid, case_id, body FROM case_events WHERE rowid > ?1 ORDER BY rowid LIMIT ?2")?;
+            let rows = stmt.query_map(params![after, RELAY_BATCH as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        if rows.is_empty() {
+            if stopping {
+                return Ok(relayed);
+            }
+            std::thread::sleep(RELAY_IDLE);
+            continue;
+        }
+        let last = rows.last().map(|r| r.0).unwrap_or(after);
+        let messages: Vec<Outgoing> = rows
+            .into_iter()
+            .map(|(_, case_id, body)| {
+                let kind = serde_json::from_str::<CaseEvent>(&body).map(|e| e.kind.as_str()).unwrap_or("unknown");
+                Outgoing { topic: topic.clone(), key: Some(case_id), headers: wire::case_event_headers(kind), payload: body.into_bytes() }
+            })
+            .collect();
+        relayed += publisher.send_all_blocking(&runtime, messages)? as u64;
+        conn.execute(
+            "INSERT INTO checkpoints (stream, offset) VALUES (?1, ?2)
+             ON CONFLICT(stream) DO UPDATE SET offset = max(offset, excluded.offset)",
+            params![stream, last],
+        )?;
+        after = last;
+    }
+}
