@@ -15,8 +15,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::config::{Role, Secrets};
-use crate::model::CaseStatus;
+use crate::config::{Config, Role, Secrets};
+use crate::model::{CaseEventKind, CaseStatus};
 use crate::pipeline::Counters;
 use crate::sinks::{CaseStore, DataDir, SearchIndex};
 
@@ -25,6 +25,25 @@ pub struct ApiState {
     pub secrets: Secrets,
     pub counters: Arc<Counters>,
     pub index: SearchIndex,
+    /// Case events queued for the CRM: officers' status changes go out like the pipeline's.
+    pub webhook_events: Vec<CaseEventKind>,
+}
+
+impl ApiState {
+    pub fn new(config: &Config, secrets: Secrets, counters: Arc<Counters>) -> anyhow::Result<ApiState> {
+        let dir = DataDir::new(&config.data_dir);
+        Ok(ApiState {
+            data_dir: config.data_dir.clone(),
+            secrets,
+            counters,
+            index: SearchIndex::open(&dir.search_index())?,
+            webhook_events: config
+                .webhook
+                .as_ref()
+                .map(|w| w.events.iter().filter_map(|e| CaseEventKind::parse(e)).collect())
+                .unwrap_or_default(),
+        })
+    }
 }
 
 pub fn router(state: Arc<ApiState>) -> Router {
@@ -88,7 +107,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn store(state: &ApiState) -> anyhow::Result<CaseStore> {
-    CaseStore::open(&DataDir::new(&state.data_dir).case_store())
+    let mut store = CaseStore::open(&DataDir::new(&state.data_dir).case_store())?;
+    store.send_to_webhook(state.webhook_events.iter().copied());
+    Ok(store)
 }
 
 async fn healthz(State(state): State<Arc<ApiState>>) -> Json<serde_json::Value> {

@@ -1,5 +1,6 @@
 //! `hearken cases`: the alert queue from the terminal.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -38,12 +39,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })?),
     };
     let cases = list(&dir, status, args.limit)?;
+    let mut out = std::io::stdout().lock();
     if args.json {
         for case in &cases {
-            println!("{}", serde_json::to_string(case)?);
+            writeln!(out, "{}", serde_json::to_string(case)?)?;
         }
     } else {
-        print_queue(&cases);
+        print_queue(&mut out, &cases)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -55,11 +57,12 @@ pub fn list(dir: &DataDir, status: Option<CaseStatus>, limit: usize) -> anyhow::
     CaseStore::open(&dir.case_store())?.cases(status, limit)
 }
 
-pub fn print_queue(cases: &[Case]) {
-    println!("alert queue: {} case{}", cases.len(), if cases.len() == 1 { "" } else { "s" });
+pub fn print_queue(out: &mut impl Write, cases: &[Case]) -> std::io::Result<()> {
+    writeln!(out, "alert queue: {} case{}", cases.len(), if cases.len() == 1 { "" } else { "s" })?;
     for c in cases {
         let cats: Vec<&str> = c.categories.iter().map(|c| c.as_str()).collect();
-        println!(
+        writeln!(
+            out,
             "  {:<3} {:<22} {:<12} {} {:<24} posts {:<3} {}",
             c.priority.as_str(),
             c.id,
@@ -68,7 +71,8 @@ pub fn print_queue(cases: &[Case]) {
             c.entity.id,
             c.post_uids.len(),
             if cats.is_empty() { "-".to_string() } else { cats.join(",") },
-        );
-        println!("      {}", super::search::one_line(&c.summary, 110));
+        )?;
+        writeln!(out, "      {}", super::search::one_line(&c.summary, 110))?;
     }
+    Ok(())
 }

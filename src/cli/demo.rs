@@ -1,6 +1,7 @@
 //! `hearken demo`: the sample corpus through the embedded pipeline, then the alert queue
 //! and a search, so a newcomer sees the whole product in one command.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,9 +34,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let summary = super::replay::replay(&config, &args.corpus, true)?;
     super::replay::print_summary(&summary);
     let dir = DataDir::new(&args.data_dir);
-    println!();
-    super::cases::print_queue(&super::cases::list(&dir, Some(CaseStatus::Open), 10)?);
-    println!();
-    super::search::print_hits(&args.query, &super::search::search(&dir, &args.query, 5)?);
+    let mut out = std::io::stdout().lock();
+    writeln!(out)?;
+    super::cases::print_queue(&mut out, &super::cases::list(&dir, Some(CaseStatus::Open), 10)?)?;
+    writeln!(out)?;
+    super::search::print_hits(&mut out, &args.query, &super::search::search(&dir, &args.query, 5)?)?;
     Ok(ExitCode::SUCCESS)
 }

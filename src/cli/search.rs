@@ -1,5 +1,6 @@
 //! `hearken search QUERY`: the search index from the terminal.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,12 +33,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = Config::load_or_default(args.config.config.as_deref())?;
     let dir = DataDir::new(args.data_dir.as_deref().unwrap_or(&config.data_dir));
     let hits = search(&dir, &args.query, args.limit)?;
+    let mut out = std::io::stdout().lock();
     if args.json {
         for hit in &hits {
-            println!("{}", serde_json::to_string(hit)?);
+            writeln!(out, "{}", serde_json::to_string(hit)?)?;
         }
     } else {
-        print_hits(&args.query, &hits);
+        print_hits(&mut out, &args.query, &hits)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -49,14 +51,15 @@ pub fn search(dir: &DataDir, query: &str, limit: usize) -> anyhow::Result<Vec<Hi
     SearchIndex::open(&dir.search_index())?.search(query, limit)
 }
 
-pub fn print_hits(query: &str, hits: &[Hit]) {
-    println!("search \"{query}\": {} hit{}", hits.len(), if hits.len() == 1 { "" } else { "s" });
+pub fn print_hits(out: &mut impl Write, query: &str, hits: &[Hit]) -> std::io::Result<()> {
+    writeln!(out, "search \"{query}\": {} hit{}", hits.len(), if hits.len() == 1 { "" } else { "s" })?;
     for hit in hits {
-        println!("  {:<3} {:<22} {}", hit.priority, hit.uid, one_line(&hit.text, 100));
+        writeln!(out, "  {:<3} {:<22} {}", hit.priority, hit.uid, one_line(&hit.text, 100))?;
         if !hit.entities.is_empty() {
-            println!("      entities: {}", hit.entities.join(", "));
+            writeln!(out, "      entities: {}", hit.entities.join(", "))?;
         }
     }
+    Ok(())
 }
 
 pub fn one_line(text: &str, max_chars: usize) -> String {
