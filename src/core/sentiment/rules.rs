@@ -259,20 +259,38 @@ fn read_answers_and_wishes(lex: &Lexicon, items: &mut [Item]) -> Sentences {
     while start < items.len() {
         let sentence = items[start].sentence;
         let end = (start..items.len()).find(|&j| items[j].sentence != sentence).unwrap_or(items.len());
-        let first = items[start];
-        let next = items.get(start + 1).filter(|n| n.sentence == sentence);
+        // "Absolutely nothing", "Really nothing": boosters before the answer.
+        let mut head = start;
+        while head + 1 < end && matches!(items[head].role, Role::Booster(_)) {
+            head += 1;
+        }
+        let first = items[head];
+        let next = items.get(head + 1).filter(|n| n.sentence == sentence).copied();
+        // A short sentence can end with its answer: "For me, nothing.", "I can think of none".
+        let last = items[end - 1];
+        if end - start <= 4 && end - 1 != head && last.role != Role::Consumed {
+            if let Some(a) = lex.answers.get(last.word).filter(|a| !a.whole) {
+                let it = &mut items[end - 1];
+                it.valence = a.valence;
+                it.in_lexicon = true;
+                it.role = Role::Plain;
+            }
+        }
         if first.role != Role::Consumed {
             if let Some(a) = lex.answers.get(first.word) {
-                let alone = end - start == 1;
+                let alone = end - head == 1;
                 if alone || (!a.whole && next.is_some_and(|n| !SUBJECT_FOLLOWERS.contains(&n.word))) {
-                    let it = &mut items[start];
+                    let it = &mut items[head];
                     it.valence = a.valence;
                     it.in_lexicon = true;
                     it.role = Role::Plain;
                 }
-            } else if let Some(&v) = lex.wishes.get(first.word) {
-                // "More than happy", "Better than expected" are statements.
-                if !next.is_some_and(|n| n.word == "than") {
+            }
+        }
+        if items[start].role != Role::Consumed {
+            if let Some(&v) = lex.wishes.get(items[start].word) {
+                // "More than happy", "Better lucky than good" are statements.
+                if !items[start..end].iter().any(|n| n.word == "than") {
                     wishes.insert(sentence);
                     let it = &mut items[start];
                     it.valence = v;
@@ -307,6 +325,11 @@ fn valence_at(items: &[Item], i: usize, cap_diff: bool) -> f32 {
     };
     for k in 1..=3 {
         let Some(p) = word(k) else { break };
+        // A negation or booster belongs to the first sentiment word after it: "don't care,
+        // don't care" is not negated twice.
+        if k > 1 && p.in_lexicon && p.role == Role::Plain {
+            break;
+        }
         if let Role::Booster(b) = p.role {
             let mut s = if v < 0.0 { -b } else { b };
             if p.shouted && cap_diff {

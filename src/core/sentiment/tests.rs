@@ -1,10 +1,207 @@
 use super::*;
+use std::sync::LazyLock;
+
+static ANALYZER: LazyLock<SentimentAnalyzer> = LazyLock::new(|| SentimentAnalyzer::new().unwrap());
+
+fn score(s: &str, lang: Lang) -> Sentiment {
+    ANALYZER.score(&Text::new(s), lang)
+}
 
 fn en(s: &str) -> f32 {
-    SentimentAnalyzer::new().unwrap().score(&Text::new(s), Lang::En).compound
+    score(s, Lang::En).compound
+}
+
+fn id(s: &str) -> f32 {
+    score(s, Lang::Id).compound
+}
+
+fn label(s: &str, lang: Lang) -> &'static str {
+    score(s, lang).label.as_str()
 }
 
 #[test]
-fn basic() {
-    assert!(en("The book was good.") > 0.0);
+fn plain_words_follow_the_lexicon() {
+    assert!(en("The book was good.") > 0.3);
+    assert!(en("The book was horrible.") < -0.3);
+    assert_eq!(en("The book was on the table."), 0.0);
+    assert!(id("makanannya enak") > 0.0);
+    assert!(id("pelayanan mengecewakan") < 0.0);
+}
+
+#[test]
+fn compound_is_vaders_normalization() {
+    // "good" is 1.9 in VADER's lexicon: 1.9 / sqrt(1.9² + 15).
+    let expected = 1.9 / (1.9f32 * 1.9 + 15.0).sqrt();
+    assert!((en("good") - expected).abs() < 1e-4, "{}", en("good"));
+}
+
+#[test]
+fn boosters_and_dampeners() {
+    assert!(en("very good") > en("good"));
+    assert!(en("extremely bad") < en("bad"));
+    assert!(en("kind of good") < en("good") && en("kind of good") > 0.0);
+    assert!(en("slightly bad") > en("bad"));
+    assert!(id("sangat ramah") > id("ramah"));
+    // Indonesian boosters that follow their word.
+    assert!(id("ramah banget") > id("ramah"));
+    assert!(id("kotor sekali") < id("kotor"));
+    assert!(id("agak kotor") > id("kotor"));
+}
+
+#[test]
+fn negation_flips_within_three_words() {
+    assert!(en("not good") < 0.0);
+    assert!(en("isn't very good") < 0.0);
+    assert!(en("never really that good") < 0.0);
+    assert!(en("not bad at all") > 0.0);
+    // Four words away is out of reach.
+    assert!(en("not the food or the good") > 0.0);
+    assert!(id("tidak ramah") < 0.0);
+    assert!(id("perawatnya tidak sopan") < 0.0 || id("sopan") < 0.0);
+    assert!(id("belum puas") < 0.0);
+    assert!(id("kurang bersih") < 0.0);
+}
+
+#[test]
+fn negation_stops_at_sentence_end_and_at_the_next_sentiment_word() {
+    assert!(en("No. Great staff.") > 0.3);
+    // Each "don't" negates its own "care", not the next one as well.
+    assert!(en("don't care don't care") < en("don't care"));
+}
+
+#[test]
+fn contrast_weighs_what_follows() {
+    assert!(en("The food was good, but the staff were rude") < 0.0);
+    assert!(en("The staff were rude, but the food was good") > 0.0);
+    assert!(id("makanannya enak tapi pelayanannya mengecewakan") < 0.0);
+    assert!(id("pelayanannya mengecewakan tapi makanannya enak") > 0.0);
+    // Contrast stays in its sentence: the first sentence keeps its full weight.
+    let alone = en("The staff were rude.");
+    let with_next = en("The staff were rude. Nice view but cold.");
+    assert!(with_next < alone + 0.2, "{with_next} vs {alone}");
+}
+
+#[test]
+fn capitals_emphasize_only_in_mixed_case() {
+    assert!(en("the service was GOOD") > en("the service was good"));
+    assert!(en("the nurse was RUDE") < en("the nurse was rude"));
+    assert_eq!(en("THE SERVICE WAS GOOD"), en("the service was good"));
+}
+
+#[test]
+fn exclamation_and_question_marks_amplify() {
+    assert!(en("good!") > en("good"));
+    assert!(en("awful!!") < en("awful!"));
+    // Up to four exclamation marks count.
+    assert_eq!(en("good!!!!!!!!"), en("good!!!!"));
+    assert!(en("really good??") > en("really good?"));
+    assert!(id("ramah sekali!") > id("ramah sekali"));
+}
+
+#[test]
+fn least_negates_except_at_least() {
+    assert!(en("the least helpful nurse") < 0.0);
+    assert!(en("at least helpful") > 0.0);
+}
+
+#[test]
+fn emoji_and_emoticons() {
+    assert!(en("😁") > 0.0);
+    assert!(en("😡") < 0.0);
+    assert!(en("see you :)") > 0.0);
+    assert!(en("see you :(") < 0.0);
+    assert!(en("lost my keys D:") < 0.0);
+    assert!(en("see you :-)))") > 0.0);
+    assert!(id("antri 3 jam 😡") < 0.0);
+}
+
+#[test]
+fn idioms_mean_more_than_their_words() {
+    assert!(en("shit") < 0.0);
+    assert!(en("this band is the shit") > 0.0);
+    assert!(en("keep up the good work") > en("the good work"));
+    assert!(en("Could not fault them.") > 0.3);
+    assert!(en("I can't fault the nurses") > 0.3);
+    assert!(en("Nothing was too much trouble") > 0.3);
+    assert!(en("The food could be better.") < 0.0);
+    assert!(en("The ambulance could have been quicker") < 0.0);
+    assert!(en("Nothing was done about it") < 0.0);
+    assert!(en("Couldn't be better") > 0.3);
+    // An idiom can still be negated.
+    assert!(en("not the bomb") < 0.0);
+}
+
+#[test]
+fn feedback_answers_read_as_praise() {
+    assert_eq!(label("Nothing.", Lang::En), "positive");
+    assert_eq!(label("Nothing really, all excellent", Lang::En), "positive");
+    assert_eq!(label("Absolutely nothing!", Lang::En), "positive");
+    assert_eq!(label("None.", Lang::En), "positive");
+    assert_eq!(label("Everything.", Lang::En), "positive");
+    assert_eq!(label("Nothing to improve", Lang::En), "positive");
+    // ... but a subject "nothing" still negates, and "everything" needs to stand alone.
+    assert_eq!(label("Nothing was done.", Lang::En), "negative");
+    assert_eq!(label("None of the staff were helpful", Lang::En), "negative");
+    assert_ne!(label("Everything was bad", Lang::En), "positive");
+}
+
+#[test]
+fn wishes_read_as_what_was_missing() {
+    assert_eq!(label("More staff.", Lang::En), "negative");
+    assert_eq!(label("Better food.", Lang::En), "negative");
+    assert_eq!(label("Shorter waiting times", Lang::En), "negative");
+    assert_eq!(label("More than happy with the care.", Lang::En), "positive");
+    // Only at the start of a sentence.
+    assert_eq!(label("The care got better.", Lang::En), "positive");
+}
+
+#[test]
+fn squeezed_letters_fall_back_to_the_word() {
+    assert!(en("I loooove it") > 0.3);
+    assert!(en("sooo good") > en("good"));
+}
+
+#[test]
+fn indonesian_word_forms_fall_back_to_the_base_word() {
+    // -nya and reduplication.
+    assert!(id("dokternya ramahnya") > 0.0);
+    assert!(id("enak-enak") > 0.0);
+}
+
+#[test]
+fn indonesian_labels_have_a_neutral_class() {
+    assert_eq!(label("pelayanan rumah sakit ini sangat memuaskan , perawatnya ramah", Lang::Id), "positive");
+    assert_eq!(label("sudah antri lama , dokternya judes , kecewa banget", Lang::Id), "negative");
+    assert_eq!(label("gubernur meresmikan gedung baru rumah sakit daerah pada hari senin", Lang::Id), "neutral");
+    assert_eq!(label("", Lang::Id), "neutral");
+}
+
+#[test]
+fn undetermined_language_reads_both_lexicons() {
+    assert!(score("enak", Lang::Und).compound > 0.0);
+    assert!(score("terrible", Lang::Und).compound < 0.0);
+    // English words in an Indonesian post.
+    assert!(id("pelayanannya bad") < 0.0);
+}
+
+#[test]
+fn scores_stay_in_range_and_never_negative_zero() {
+    for s in ["", "   ", ".", "!!!", "😁😁😁😁😁😁😁😁 love love love love!!!!", "hate hate hate hate hate hate hate"] {
+        for lang in [Lang::En, Lang::Id, Lang::Ms, Lang::Und] {
+            let c = score(s, lang).compound;
+            assert!((-1.0..=1.0).contains(&c), "{s:?} {c}");
+            if c == 0.0 {
+                assert!(c.is_sign_positive(), "{s:?} gives -0.0");
+            }
+        }
+    }
+    assert_eq!(label("", Lang::En), "neutral");
+}
+
+#[test]
+fn vader_pos_neg_neu_add_up() {
+    let s = ANALYZER.analyze(&Text::new("The staff were kind but the food was awful"), Lang::En);
+    assert!(s.pos > 0.0 && s.neg > 0.0 && s.neu > 0.0);
+    assert!((s.pos + s.neg + s.neu - 1.0).abs() < 1e-4);
+    assert!(s.neg > s.pos, "contrast makes the second half weigh more: {s:?}");
 }
