@@ -13,7 +13,7 @@ use crate::connectors::replay::ReplaySource;
 use crate::core::{EntitiesFile, Scorer};
 use crate::model::CaseEventKind;
 use crate::pipeline::{self, Counters, EmbeddedSink};
-use crate::sinks::{DataDir, SearchIndex};
+use crate::sinks::DataDir;
 use crate::webhook::Dispatcher;
 
 /// Run hearken as a service: the configured sources feed the pipeline, cases and the
@@ -113,12 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             tokio::spawn(d.run(stop.clone()))
         });
         let running = pipeline::start(scorer, sink, &config.pipeline);
-        let state = Arc::new(ApiState {
-            data_dir: config.data_dir.clone(),
-            secrets,
-            counters: running.counters.clone(),
-            index: SearchIndex::open(&dir.search_index())?,
-        });
+        let state = Arc::new(ApiState::new(&config, secrets, running.counters.clone())?);
         let api = tokio::spawn(api::serve(addr, state, stop.clone()));
         eprintln!("hearken: running in embedded mode, data in {}, API on http://{addr}", config.data_dir.display());
         let mut readers = Vec::new();
