@@ -29,7 +29,7 @@ use tokio::task::JoinSet;
 use crate::api::{self, ApiState};
 use crate::config::{Config, KafkaConfig, Secrets};
 use crate::pipeline::Counters;
-use crate::sinks::{DataDir, SearchIndex};
+use crate::sinks::DataDir;
 use crate::transport::kafka;
 use crate::webhook::Dispatcher;
 
@@ -184,8 +184,7 @@ async fn run_dispatcher(config: &Config, secrets: &Secrets, mut stop: watch::Rec
 /// The HTTP API over the stores under `data_dir`.
 async fn run_api(config: &Config, secrets: Secrets, counters: Arc<Counters>, stop: watch::Receiver<bool>) -> anyhow::Result<String> {
     let addr: SocketAddr = config.api.listen.parse()?;
-    let dir = DataDir::new(&config.data_dir);
-    let state = Arc::new(ApiState { data_dir: config.data_dir.clone(), secrets, counters, index: SearchIndex::open(&dir.search_index())? });
+    let state = Arc::new(ApiState::new(config, secrets, counters)?);
     eprintln!("hearken: API on http://{addr}, data in {}", config.data_dir.display());
     api::serve(addr, state, stop).await?;
     Ok("API stopped".into())
