@@ -14,8 +14,11 @@
 //! - words squeezed by the normalizer ("soo", "loove") fall back to their single-letter
 //!   spelling, and Indonesian enclitics (-nya, -lah, -kah, -pun) and reduplication
 //!   ("enak-enak") fall back to the base word;
-//! - negation and boosters do not reach across a sentence end, and contrast applies
-//!   within the sentence of the contrast word rather than to the whole post.
+//! - negation and boosters do not reach across a sentence end or a comma, nor past the
+//!   first sentiment word after them, nor onto an emoji; contrast applies within the
+//!   sentence of the contrast word rather than to the whole post;
+//! - answers to a feedback question ("Nothing.") and wishes ("More staff.") are read from
+//!   the first word of a sentence (see [`read_answers_and_wishes`]).
 
 use super::lexicon::{Contrast, FxMap, Lexicon, Phrase};
 use crate::core::normalize::{Text, TokenKind};
@@ -69,8 +72,12 @@ struct Item<'t> {
     in_lexicon: bool,
     valence: f32,
     role: Role,
-    /// Sentence number: negation, boosters and contrast stay within a sentence.
+    /// Sentence number: contrast, answers and wishes stay within a sentence.
     sentence: u32,
+    /// Clause number (sentences split at commas too): negation and boosters stay within.
+    clause: u32,
+    /// An emoji or emoticon: its valence is what it shows, whatever words precede it.
+    emoji: bool,
 }
 
 /// Looks a word up, trying the spellings the normalizer or the writer may have changed.
@@ -124,6 +131,7 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
     let mut items: Vec<Item> = Vec::with_capacity(text.tokens.len());
     let (mut exclaims, mut questions) = (0u32, 0u32);
     let mut sentence = 0u32;
+    let mut clause = 0u32;
     for (tok, t) in text.tokens.iter().enumerate() {
         let word = text.word(t);
         if t.kind == TokenKind::Punct {
@@ -137,9 +145,11 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
             if word.bytes().any(|b| matches!(b, b'.' | b'!' | b'?' | b';')) {
                 sentence += 1;
             }
+            clause += 1;
             continue;
         }
-        let mut item = Item { word, tok, shouted: t.shouted, in_lexicon: false, valence: 0.0, role: Role::Plain, sentence };
+        let emoji = t.kind == TokenKind::Emoji;
+        let mut item = Item { word, tok, shouted: t.shouted, in_lexicon: false, valence: 0.0, role: Role::Plain, sentence, clause, emoji };
         if matches!(t.kind, TokenKind::Word | TokenKind::Hashtag | TokenKind::Emoji | TokenKind::Number) {
             if let Some(&b) = lex.boosters.get(word) {
                 item.role = Role::Booster(b);
@@ -311,17 +321,20 @@ fn valence_at(items: &[Item], i: usize, cap_diff: bool) -> f32 {
     // "no" both negates and is negative: before another lexicon word only the negation counts.
     if it.role == Role::Negator {
         match items.get(i + 1) {
-            Some(next) if next.in_lexicon && next.sentence == it.sentence => return 0.0,
+            Some(next) if next.in_lexicon && next.clause == it.clause => return 0.0,
             _ => {}
         }
     }
     if it.shouted && cap_diff {
         v += if v > 0.0 { C_INCR } else { -C_INCR };
     }
+    if it.emoji {
+        return v;
+    }
     let word = |k: usize| -> Option<&Item> {
         let j = i.checked_sub(k)?;
         let p = &items[j];
-        (p.sentence == it.sentence).then_some(p)
+        (p.clause == it.clause).then_some(p)
     };
     for k in 1..=3 {
         let Some(p) = word(k) else { break };
@@ -350,7 +363,7 @@ fn valence_at(items: &[Item], i: usize, cap_diff: bool) -> f32 {
         }
     }
     for k in 1..=2 {
-        let Some(p) = items.get(i + k).filter(|p| p.sentence == it.sentence) else { break };
+        let Some(p) = items.get(i + k).filter(|p| p.clause == it.clause) else { break };
         if let Role::PostBooster(b) = p.role {
             let s = if v < 0.0 { -b } else { b };
             v += s * [1.0, 0.95][k - 1];
