@@ -23,6 +23,7 @@ log() { printf '==> [%(%H:%M:%S)T] %s\n' -1 "$*"; }
 die() { printf '==> ERROR: %s\n' "$*" >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hearken-tests.XXXXXX")
+CH_DIR="$WORK/clickhouse"
 CLICKHOUSE_PID=""
 KAFKA_PID=""
 
@@ -45,9 +46,9 @@ cleanup() {
     local status=$?
     trap - EXIT
     set +e
-    if [[ -n $CLICKHOUSE_PID || -n $KAFKA_PID ]]; then
+    if [[ -f $CH_DIR/pid || -n $KAFKA_PID ]]; then
         log "stopping services"
-        stop_service ClickHouse "$CLICKHOUSE_PID"
+        bash tests/clickhouse_server.sh stop "$CH_DIR"
         stop_service tansu "$KAFKA_PID"
     fi
     rm -rf "$WORK"
@@ -141,71 +142,6 @@ log "install: $("$TANSU" --version) at $TANSU"
 # ---- 2. start ----------------------------------------------------------------------
 read -r CH_HTTP_PORT CH_TCP_PORT KAFKA_PORT < <(free_ports)
 
-log "start: ClickHouse on 127.0.0.1:$CH_HTTP_PORT (http), :$CH_TCP_PORT (native)"
-CH_DIR="$WORK/clickhouse"
-mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas" "$CH_DIR/log"
-cat >"$CH_DIR/config.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-    <logger>
-        <level>information</level>
-        <log>$CH_DIR/log/server.log</log>
-        <errorlog>$CH_DIR/log/server.err.log</errorlog>
-        <console>0</console>
-    </logger>
-    <listen_host>127.0.0.1</listen_host>
-    <http_port>$CH_HTTP_PORT</http_port>
-    <tcp_port>$CH_TCP_PORT</tcp_port>
-    <path>$CH_DIR/data/</path>
-    <tmp_path>$CH_DIR/tmp/</tmp_path>
-    <user_files_path>$CH_DIR/user_files/</user_files_path>
-    <format_schema_path>$CH_DIR/format_schemas/</format_schema_path>
-    <users_config>$CH_DIR/users.xml</users_config>
-    <default_profile>default</default_profile>
-    <default_database>default</default_database>
-    <timezone>UTC</timezone>
-    <mark_cache_size>268435456</mark_cache_size>
-    <uncompressed_cache_size>268435456</uncompressed_cache_size>
-    <max_concurrent_queries>100</max_concurrent_queries>
-</yandex>
-EOF
-cat >"$CH_DIR/users.xml" <<'EOF'
-<?xml version="1.0"?>
-<yandex>
-    <profiles>
-        <default>
-            <max_memory_usage>4000000000</max_memory_usage>
-        </default>
-    </profiles>
-    <users>
-        <default>
-            <password></password>
-            <networks>
-                <ip>127.0.0.1</ip>
-                <ip>::1</ip>
-            </networks>
-            <profile>default</profile>
-            <quota>default</quota>
-        </default>
-    </users>
-    <quotas>
-        <default>
-            <interval>
-                <duration>3600</duration>
-                <queries>0</queries>
-                <errors>0</errors>
-                <result_rows>0</result_rows>
-                <read_rows>0</read_rows>
-                <execution_time>0</execution_time>
-            </interval>
-        </default>
-    </quotas>
-</yandex>
-EOF
-(cd "$CH_DIR" && exec "$CLICKHOUSE_SERVER" --config-file="$CH_DIR/config.xml") \
-    >"$CH_DIR/log/stdout.log" 2>&1 </dev/null &
-CLICKHOUSE_PID=$!
-
 log "start: tansu on 127.0.0.1:$KAFKA_PORT (memory storage)"
 KAFKA_DIR="$WORK/tansu"
 mkdir -p "$KAFKA_DIR"
@@ -217,16 +153,19 @@ mkdir -p "$KAFKA_DIR"
     >"$KAFKA_DIR/tansu.log" 2>&1 </dev/null &
 KAFKA_PID=$!
 
-clickhouse_answers() {
-    [[ $(curl -fsS --max-time 2 --data-binary 'SELECT 1' "http://127.0.0.1:$CH_HTTP_PORT/") == 1 ]]
-}
 # TCP connect first, then a real Kafka request (tansu's own client lists topics).
 kafka_answers() {
     (exec 3<>"/dev/tcp/127.0.0.1/$KAFKA_PORT") &&
         timeout 5 "$TANSU" topic list --broker "tcp://127.0.0.1:$KAFKA_PORT"
 }
-wait_until_up ClickHouse "$CLICKHOUSE_PID" clickhouse_answers \
-    "$CH_DIR/log/stdout.log" "$CH_DIR/log/server.err.log"
+
+log "start: ClickHouse on 127.0.0.1:$CH_HTTP_PORT (http), :$CH_TCP_PORT (native)"
+# The script writes the server's config into CH_DIR, starts it in the background and
+# waits until it answers SELECT 1 (or exits with its log tail). The outage test starts
+# its own server through the same script.
+CLICKHOUSE_SERVER=$CLICKHOUSE_SERVER CLICKHOUSE_STARTUP_TIMEOUT_SECS=$STARTUP_TIMEOUT_SECS \
+    bash tests/clickhouse_server.sh start "$CH_DIR" "$CH_HTTP_PORT" "$CH_TCP_PORT"
+CLICKHOUSE_PID=$(<"$CH_DIR/pid")
 log "start: ClickHouse answers SELECT 1 (pid $CLICKHOUSE_PID)"
 wait_until_up tansu "$KAFKA_PID" kafka_answers "$KAFKA_DIR/tansu.log"
 log "start: tansu answers Kafka requests (pid $KAFKA_PID)"
