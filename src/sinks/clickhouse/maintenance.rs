@@ -55,25 +55,43 @@ pub async fn erase_posts(db: &Client, database: &str, which: &PostSelector) -> a
     if which.is_empty() {
         return Ok(ClickHouseErasure::default());
     }
-    let found: Vec<FoundRow> = with_timeout(
-        QUERY_TIMEOUT,
-        db.query("SELECT DISTINCT uid, author FROM posts WHERE has(?, author) OR has(?, uid) ORDER BY uid")
-            .bind(&which.author_pseudonyms)
-            .bind(&which.uids)
-            .fetch_all(),
-    )
-    .await?;
+    // 18.16 types an empty array literal as Array(Nothing), which has() refuses: bind
+    // only the non-empty lists.
+    let selects = |uids: &[String]| -> (String, Vec<Vec<String>>) {
+        let mut conditions = Vec::new();
+        let mut binds = Vec::new();
+        if !which.author_pseudonyms.is_empty() {
+            conditions.push("has(?, author)");
+            binds.push(which.author_pseudonyms.clone());
+        }
+        if !uids.is_empty() {
+            conditions.push("has(?, uid)");
+            binds.push(uids.to_vec());
+        }
+        (conditions.join(" OR "), binds)
+    };
+    let (condition, binds) = selects(&which.uids);
+    let mut query = db.query(&format!("SELECT DISTINCT uid, author FROM posts WHERE {condition} ORDER BY uid"));
+    for b in &binds {
+        query = query.bind(b);
+    }
+    let found: Vec<FoundRow> = with_timeout(QUERY_TIMEOUT, query.fetch_all()).await?;
     let mut uids: Vec<String> = found.iter().map(|r| r.uid.clone()).collect();
     uids.extend(which.uids.iter().cloned());
     uids.sort();
     uids.dedup();
-    with_timeout(
-        QUERY_TIMEOUT,
-        db.query("ALTER TABLE posts DELETE WHERE has(?, author) OR has(?, uid)").bind(&which.author_pseudonyms).bind(&uids).execute(),
-    )
-    .await?;
-    with_timeout(QUERY_TIMEOUT, db.query("ALTER TABLE case_events UPDATE post_uid = '' WHERE has(?, post_uid)").bind(&uids).execute())
-        .await?;
+    if !found.is_empty() {
+        let (condition, binds) = selects(&uids);
+        let mut delete = db.query(&format!("ALTER TABLE posts DELETE WHERE {condition}"));
+        for b in &binds {
+            delete = delete.bind(b);
+        }
+        with_timeout(QUERY_TIMEOUT, delete.execute()).await?;
+    }
+    if !uids.is_empty() {
+        with_timeout(QUERY_TIMEOUT, db.query("ALTER TABLE case_events UPDATE post_uid = '' WHERE has(?, post_uid)").bind(&uids).execute())
+            .await?;
+    }
     wait_for_mutations(db, database).await?;
     Ok(ClickHouseErasure { found: found.into_iter().map(|r| (r.uid, r.author)).collect() })
 }
