@@ -72,12 +72,12 @@ pub async fn run(config: &Config, kafka: &KafkaConfig, mut stop: watch::Receiver
     publisher.flush(std::time::Duration::from_secs(10));
     written??;
     Ok(format!(
-        "{} scored, {} dead letters, {} confirmed; {} read from {topic}, {} rebalances, {} pauses for backpressure",
+        "{} scored, {} dead letters, {} confirmed; {} read from {topic}, {} assignments, {} pauses for backpressure",
         Counters::get(&counters.scored),
         Counters::get(&counters.rejected),
         Counters::get(&counters.committed),
         stats.handed_on,
-        stats.rebalances,
+        stats.assignments,
         stats.pauses
     ))
 }

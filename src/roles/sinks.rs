@@ -129,13 +129,13 @@ pub async fn run(config: &Config, kafka: &KafkaConfig, mut stop: watch::Receiver
     written??;
     let relayed = relayed?;
     Ok(format!(
-        "{} stored ({} new), {} cases opened, {relayed} case events to {}; {} read from {topic}, {} rebalances, {} pauses for backpressure",
+        "{} stored ({} new), {} cases opened, {relayed} case events to {}; {} read from {topic}, {} assignments, {} pauses for backpressure",
         Counters::get(&counters.committed),
         Counters::get(&counters.stored),
         Counters::get(&counters.cases_opened),
         kafka.topics.cases,
         stats.handed_on,
-        stats.rebalances,
+        stats.assignments,
         stats.pauses
     ))
 }

@@ -257,7 +257,8 @@ pub struct ReaderStats {
     /// Times the partitions were paused because the pipeline was full.
     pub pauses: u64,
     pub commits: u64,
-    pub rebalances: u64,
+    /// Partition assignments received (one per rebalance this member took part in).
+    pub assignments: u64,
 }
 
 struct Shared {
@@ -267,7 +268,7 @@ struct Shared {
     stop: AtomicBool,
     pipeline_done: AtomicBool,
     commits: AtomicU64,
-    rebalances: AtomicU64,
+    assignments: AtomicU64,
 }
 
 impl Shared {
@@ -294,7 +295,6 @@ impl ConsumerContext for ReaderContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let Rebalance::Revoke(list) = rebalance else { return };
         let shared = &self.shared;
-        shared.rebalances.fetch_add(1, Ordering::Relaxed);
         let partitions: Vec<i32> = list.elements_for_topic(&shared.topic).iter().map(|e| e.partition()).collect();
         // Let what is in flight finish (the pipeline runs on other threads), so the next
         // owner does not do it again; but not for ever: the group waits for us.
@@ -328,6 +328,7 @@ impl ConsumerContext for ReaderContext {
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
             Rebalance::Assign(list) => {
+                self.shared.assignments.fetch_add(1, Ordering::Relaxed);
                 let partitions: Vec<i32> = list.elements_for_topic(&self.shared.topic).iter().map(|e| e.partition()).collect();
                 let mut tracker = self.shared.tracker();
                 for p in &partitions {
@@ -411,7 +412,7 @@ where
         stop: AtomicBool::new(false),
         pipeline_done: AtomicBool::new(false),
         commits: AtomicU64::new(0),
-        rebalances: AtomicU64::new(0),
+        assignments: AtomicU64::new(0),
     });
     let session = kafka.session_timeout_ms.max(1000);
     let mut c = client_config(kafka);
@@ -540,7 +541,7 @@ where
     commit(&consumer, &shared, CommitMode::Sync);
     consumer.unsubscribe();
     stats.commits = shared.commits.load(Ordering::Relaxed);
-    stats.rebalances = shared.rebalances.load(Ordering::Relaxed);
+    stats.assignments = shared.assignments.load(Ordering::Relaxed);
     Ok(stats)
 }
 
