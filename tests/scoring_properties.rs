@@ -9,6 +9,16 @@ use hearken::core::{EntitiesFile, Scorer};
 use hearken::model::Post;
 use proptest::prelude::*;
 
+thread_local! {
+    /// Built once per test thread: building the lexicons and automatons is far dearer
+    /// than scoring a post, and the properties check scoring.
+    static SCORER: std::cell::RefCell<Scorer> = std::cell::RefCell::new(scorer());
+}
+
+fn with_scorer(f: impl FnOnce(&mut Scorer)) {
+    SCORER.with(|s| f(&mut s.borrow_mut()));
+}
+
 fn scorer() -> Scorer {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = Config::parse("").unwrap();
@@ -73,20 +83,17 @@ proptest! {
 
     #[test]
     fn any_text_scores_without_panicking(text in nasty()) {
-        let mut s = scorer();
-        check(&mut s, text);
+        with_scorer(|s| check(s, text));
     }
 
     #[test]
     fn arbitrary_unicode_scores_without_panicking(text in "\\PC{0,300}") {
-        let mut s = scorer();
-        check(&mut s, text);
+        with_scorer(|s| check(s, text));
     }
 
     #[test]
     fn invalid_utf8_replaced_scores_without_panicking(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        let mut s = scorer();
-        check(&mut s, String::from_utf8_lossy(&bytes).into_owned());
+        with_scorer(|s| check(s, String::from_utf8_lossy(&bytes).into_owned()));
     }
 }
 
