@@ -405,6 +405,18 @@ mod tests {
     }
 
     #[test]
+    fn emoticons_are_tokens_of_their_own() {
+        let t = Text::new("great :) see you :-))) XD <3");
+        let emoticons: Vec<_> = t.tokens.iter().filter(|tok| tok.kind == TokenKind::Emoji).map(|tok| t.word(tok)).collect();
+        assert_eq!(emoticons, [":)", ":-)", "xd", "<3"]);
+        assert_eq!(words("so sad :(. bye"), ["so", "sad", ":(", ".", "bye"]);
+        assert_eq!(words("lost it D:"), ["lost", "it", "D:"]);
+        // Not faces: times, parentheses, punctuation runs.
+        assert_eq!(words("at 10:30 (see above)..."), ["at", "10", ":", "30", "see", "above", "..."]);
+        assert!(Text::new("ok :").tokens.iter().all(|tok| tok.kind != TokenKind::Emoji));
+    }
+
+    #[test]
     fn invisible_characters_do_not_split_or_panic() {
         assert_eq!(words("ru\u{200b}de"), ["ru", "de"]);
         assert!(Text::new("").tokens.is_empty());

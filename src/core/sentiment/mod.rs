@@ -34,8 +34,8 @@ pub struct SentimentAnalyzer {
 
 fn english(lex: &mut Lexicon) -> anyhow::Result<()> {
     lex.add_valence("en/vader_lexicon.txt", include_str!("../../../lexicons/en/vader_lexicon.txt"), false)?;
-    lex.add_valence("en/sentiment.tsv", include_str!("../../../lexicons/en/sentiment.tsv"), false)?;
     lex.add_emoji(include_str!("../../../lexicons/en/vader_emoji_lexicon.txt"));
+    lex.add_valence("en/sentiment.tsv", include_str!("../../../lexicons/en/sentiment.tsv"), false)?;
     lex.add_boosters("en/boosters.tsv", include_str!("../../../lexicons/en/boosters.tsv"))?;
     lex.add_negators(include_str!("../../../lexicons/en/negators.txt"));
     lex.add_contrast("en/contrast.tsv", include_str!("../../../lexicons/en/contrast.tsv"))?;

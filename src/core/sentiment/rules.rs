@@ -151,7 +151,7 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
         let emoji = t.kind == TokenKind::Emoji;
         let mut item = Item { word, tok, shouted: t.shouted, in_lexicon: false, valence: 0.0, role: Role::Plain, sentence, clause, emoji };
         if matches!(t.kind, TokenKind::Word | TokenKind::Hashtag | TokenKind::Emoji | TokenKind::Number) {
-            if let Some(&b) = lex.boosters.get(word) {
+            if let Some(b) = lookup(word, &lex.boosters) {
                 item.role = Role::Booster(b);
             } else if lex.negators.contains(word) || word.ends_with("n't") {
                 item.role = Role::Negator;
@@ -289,7 +289,10 @@ fn read_answers_and_wishes(lex: &Lexicon, items: &mut [Item]) -> Sentences {
         if first.role != Role::Consumed {
             if let Some(a) = lex.answers.get(first.word) {
                 let alone = end - head == 1;
-                if alone || (!a.whole && next.is_some_and(|n| !SUBJECT_FOLLOWERS.contains(&n.word))) {
+                // "Nothing good came of it" negates; "Nothing, all good" and "Nothing really"
+                // answer.
+                let subject = next.is_some_and(|n| SUBJECT_FOLLOWERS.contains(&n.word) || (n.in_lexicon && n.clause == first.clause));
+                if alone || (!a.whole && next.is_some() && !subject) {
                     let it = &mut items[head];
                     it.valence = a.valence;
                     it.in_lexicon = true;
