@@ -142,6 +142,23 @@ impl Text {
 
 /// NFKC, lower case, and runs of three or more of one letter squeezed to two.
 fn fold_word(raw: &str, out: &mut String) {
+    if raw.is_ascii() {
+        // ASCII is its own NFKC form: skip the decomposition machinery.
+        let (mut last, mut run) = (0u8, 0);
+        for c in raw.bytes().map(|b| b.to_ascii_lowercase()) {
+            if c == last {
+                run += 1;
+                if run >= 2 && c.is_ascii_alphabetic() {
+                    continue;
+                }
+            } else {
+                run = 0;
+                last = c;
+            }
+            out.push(char::from(c));
+        }
+        return;
+    }
     let mut last = '\0';
     let mut run = 0;
     for c in raw.nfkc().flat_map(char::to_lowercase) {

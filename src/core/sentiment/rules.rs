@@ -78,6 +78,8 @@ struct Item<'t> {
     clause: u32,
     /// An emoji or emoticon: its valence is what it shows, whatever words precede it.
     emoji: bool,
+    /// The valence after all rules.
+    sentiment: f32,
 }
 
 /// Looks a word up, trying the spellings the normalizer or the writer may have changed.
@@ -149,7 +151,7 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
             continue;
         }
         let emoji = t.kind == TokenKind::Emoji;
-        let mut item = Item { word, tok, shouted: t.shouted, in_lexicon: false, valence: 0.0, role: Role::Plain, sentence, clause, emoji };
+        let mut item = Item { word, tok, shouted: t.shouted, in_lexicon: false, valence: 0.0, role: Role::Plain, sentence, clause, emoji, sentiment: 0.0 };
         if matches!(t.kind, TokenKind::Word | TokenKind::Hashtag | TokenKind::Emoji | TokenKind::Number) {
             if let Some(b) = lookup(word, &lex.boosters) {
                 item.role = Role::Booster(b);
@@ -176,7 +178,6 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
         shouted > 0 && shouted < items.len()
     };
 
-    let mut sentiments: Vec<f32> = Vec::with_capacity(items.len());
     let mut neutral_lean = 0.0;
     for i in 0..items.len() {
         let it = items[i];
@@ -187,13 +188,13 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
         if v > 0.0 && wishes.contains(it.sentence) {
             v *= N_SCALAR;
         }
-        sentiments.push(v);
+        items[i].sentiment = v;
     }
 
-    apply_contrast(&items, &mut sentiments);
+    apply_contrast(&mut items);
 
-    let mut sum: f32 = sentiments.iter().sum();
-    if sentiments.iter().any(|&s| s != 0.0) {
+    let mut sum: f32 = items.iter().map(|it| it.sentiment).sum();
+    if items.iter().any(|it| it.sentiment != 0.0) {
         sum += lex.bias_valence;
     }
     let punct = punctuation_emphasis(exclaims, questions);
@@ -206,7 +207,8 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
 
     let (mut pos, mut neg, mut neu) = (0.0f32, 0.0f32, 0.0f32);
     let mut evidence = 0;
-    for (s, it) in sentiments.iter().zip(&items) {
+    for it in &items {
+        let s = &it.sentiment;
         if it.role == Role::Consumed {
             continue;
         }
@@ -386,7 +388,7 @@ fn valence_at(items: &[Item], i: usize, cap_diff: bool) -> f32 {
 
 /// "but": in the contrast word's sentence, what comes before it counts less and what
 /// comes after it more. When a sentence has several, the last one decides.
-fn apply_contrast(items: &[Item], sentiments: &mut [f32]) {
+fn apply_contrast(items: &mut [Item]) {
     let mut start = 0;
     while start < items.len() {
         let sentence = items[start].sentence;
@@ -401,9 +403,9 @@ fn apply_contrast(items: &[Item], sentiments: &mut [f32]) {
         if let Some((at, c)) = last {
             for j in start..end {
                 if j < at {
-                    sentiments[j] *= c.before;
+                    items[j].sentiment *= c.before;
                 } else if j > at {
-                    sentiments[j] *= c.after;
+                    items[j].sentiment *= c.after;
                 }
             }
         }

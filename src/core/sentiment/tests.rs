@@ -208,3 +208,42 @@ fn vader_pos_neg_neu_add_up() {
     assert!((s.pos + s.neg + s.neu - 1.0).abs() < 1e-4);
     assert!(s.neg > s.pos, "contrast makes the second half weigh more: {s:?}");
 }
+
+/// `cargo test --release --lib core::sentiment::tests::throughput -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn throughput() {
+    let samples = [
+        "@anonymous I'm so sorry! I had it in my purse and I forgot to leave it on the table last night! I'M SO SORRY!!!!",
+        "Waited 4 hours at A&E and nobody came to explain anything, the nurse was rude :(",
+        "Keep up the good work, the staff were lovely and very professional 😁",
+        "pelayanan di RS ini lama banget, perawatnya judes, tidak akan balik lagi",
+        "dokternya ramah dan sabar, ruangannya bersih. mantap pokoknya!",
+        "Not bad at all, but the food could have been better. #hospitalfood",
+    ];
+    let texts: Vec<Text> = (0..20_000).map(|i| Text::new(samples[i % samples.len()])).collect();
+    let langs = [Lang::En, Lang::En, Lang::En, Lang::Id, Lang::Id, Lang::En];
+    let start = std::time::Instant::now();
+    let mut sum = 0.0;
+    for _ in 0..10 {
+        for (i, t) in texts.iter().enumerate() {
+            sum += ANALYZER.score(t, langs[i % langs.len()]).compound;
+        }
+    }
+    let scored = start.elapsed();
+    let start = std::time::Instant::now();
+    for i in 0..200_000 {
+        let t = Text::new(samples[i % samples.len()]);
+        sum += ANALYZER.score(&t, langs[i % langs.len()]).compound;
+    }
+    let folded = start.elapsed();
+    println!(
+        "sentiment only: {:.0} posts/s; Text::new + sentiment: {:.0} posts/s ({sum})",
+        200_000.0 / scored.as_secs_f64(),
+        200_000.0 / folded.as_secs_f64()
+    );
+    let start = std::time::Instant::now();
+    let analyzer = SentimentAnalyzer::new().unwrap();
+    println!("SentimentAnalyzer::new: {:?}", start.elapsed());
+    drop(analyzer);
+}
