@@ -247,3 +247,15 @@ fn throughput() {
     println!("SentimentAnalyzer::new: {:?}", start.elapsed());
     drop(analyzer);
 }
+
+#[test]
+fn indonesian_hospital_words_and_phrases() {
+    // A hospital is not a pain.
+    assert_eq!(id("rumah sakit"), 0.0);
+    assert!(id("sakit") < 0.0);
+    assert!(id("rumah sakit nya bersih") > 0.0);
+    assert!(id("antri lama di igd") < 0.0);
+    assert!(id("perawatnya judes dan cuek") < 0.0);
+    assert!(id("terima kasih dokter") > 0.0);
+    assert!(id("salah diagnosa") < id("diagnosa"));
+}
