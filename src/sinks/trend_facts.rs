@@ -3,11 +3,13 @@
 //! post itself, so a post counts in the trends exactly when it is stored (the store
 //! skips known uids, so a replay adds nothing twice).
 //!
-//! Three tables, relevant posts only:
-//! - `trend_posts`: one row per post (time, source, language, sentiment, complaint);
-//! - `trend_entities`: one row per post × entity it names (`kind:id`), keyed by
-//!   (entity, time) for the per-entity series and share of voice;
-//! - `trend_categories`: one row per complaint × category.
+//! Three tables, relevant posts only, each clustered (`WITHOUT ROWID`) so that the trend
+//! questions are range scans of a primary key, without joins:
+//! - `trend_posts`: one row per post (time, source, language, sentiment, complaint), keyed
+//!   by time: volume by source or language;
+//! - `trend_entities`: one row per post × entity it names (`kind:id`) with the same
+//!   columns, keyed by (entity, time): per-entity series, share of voice;
+//! - `trend_categories`: one row per complaint × category, keyed by (category, time).
 //!
 //! Times are clamped to ClickHouse's `DateTime` range so both backends bucket alike.
 
@@ -17,47 +19,56 @@ use crate::sinks::clickhouse::rows::datetime;
 use crate::sinks::ScoredPost;
 use crate::trends::{entity_key, post_categories, post_entities, sentiment_milli};
 
-/// Bumped when the facts change shape; a store with an older version is refilled from
-/// its posts when opened.
-const FACTS_VERSION: &str = "1";
+/// Bumped when the facts change shape; a store with another version has its facts
+/// tables rebuilt from its posts when opened.
+const FACTS_VERSION: &str = "2";
 
-pub fn migrate(conn: &Connection) -> anyhow::Result<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS trend_posts (
-             uid TEXT PRIMARY KEY,
+const TABLES: &str = "CREATE TABLE trend_posts (
              created_at INTEGER NOT NULL,
+             uid TEXT NOT NULL,
              source TEXT NOT NULL,
              lang TEXT NOT NULL,
              sentiment TEXT NOT NULL,
              sentiment_milli INTEGER NOT NULL,
-             complaint INTEGER NOT NULL);
-         CREATE INDEX IF NOT EXISTS trend_posts_time ON trend_posts(created_at);
-         CREATE TABLE IF NOT EXISTS trend_entities (
+             complaint INTEGER NOT NULL,
+             PRIMARY KEY (created_at, uid)) WITHOUT ROWID;
+         CREATE INDEX trend_posts_uid ON trend_posts(uid);
+         CREATE TABLE trend_entities (
              entity TEXT NOT NULL,
              created_at INTEGER NOT NULL,
              uid TEXT NOT NULL,
+             source TEXT NOT NULL,
+             lang TEXT NOT NULL,
+             sentiment TEXT NOT NULL,
+             sentiment_milli INTEGER NOT NULL,
+             complaint INTEGER NOT NULL,
              PRIMARY KEY (entity, created_at, uid)) WITHOUT ROWID;
-         CREATE INDEX IF NOT EXISTS trend_entities_uid ON trend_entities(uid);
-         CREATE TABLE IF NOT EXISTS trend_categories (
+         CREATE INDEX trend_entities_uid ON trend_entities(uid);
+         CREATE TABLE trend_categories (
              category TEXT NOT NULL,
              created_at INTEGER NOT NULL,
              uid TEXT NOT NULL,
+             source TEXT NOT NULL,
+             lang TEXT NOT NULL,
              PRIMARY KEY (category, created_at, uid)) WITHOUT ROWID;
-         CREATE INDEX IF NOT EXISTS trend_categories_uid ON trend_categories(uid);",
-    )?;
+         CREATE INDEX trend_categories_uid ON trend_categories(uid);";
+
+pub fn migrate(conn: &Connection) -> anyhow::Result<()> {
     let version: Option<String> =
         conn.query_row("SELECT value FROM meta WHERE key = 'trend_facts'", [], |r| r.get(0)).optional()?;
     if version.as_deref() != Some(FACTS_VERSION) {
-        backfill(conn)?;
+        rebuild(conn)?;
     }
     Ok(())
 }
 
-/// Fills the facts from the stored posts: for a store written before the facts existed.
-fn backfill(conn: &Connection) -> anyhow::Result<()> {
+/// (Re)creates the facts tables and fills them from the stored posts: for a new store,
+/// or one written before the facts (or with facts of another shape).
+fn rebuild(conn: &Connection) -> anyhow::Result<()> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let result = (|| -> anyhow::Result<()> {
-        conn.execute_batch("DELETE FROM trend_posts; DELETE FROM trend_entities; DELETE FROM trend_categories;")?;
+        conn.execute_batch("DROP TABLE IF EXISTS trend_posts; DROP TABLE IF EXISTS trend_entities; DROP TABLE IF EXISTS trend_categories;")?;
+        conn.execute_batch(TABLES)?;
         let mut stmt = conn.prepare("SELECT created_at, post, assessment FROM posts WHERE relevant = 1")?;
         let mut rows = stmt.query([])?;
         let mut n = 0u64;
@@ -68,7 +79,7 @@ fn backfill(conn: &Connection) -> anyhow::Result<()> {
         }
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('trend_facts', ?1)", [FACTS_VERSION])?;
         if n > 0 {
-            tracing::info!("trend facts filled from {n} stored posts");
+            tracing::info!("trend facts rebuilt from {n} stored posts");
         }
         Ok(())
     })();
@@ -90,27 +101,25 @@ pub fn record(conn: &Connection, scored: &ScoredPost, created_at: i64) -> anyhow
     }
     let uid = post.uid();
     let at = i64::from(datetime(created_at));
+    let source = post.source.unwrap_or(crate::model::Source::Replay).as_str();
+    let (sentiment, milli) = (a.sentiment.label.as_str(), sentiment_milli(a.sentiment.compound));
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO trend_posts (uid, created_at, source, lang, sentiment, sentiment_milli, complaint)
+        "INSERT OR IGNORE INTO trend_posts (created_at, uid, source, lang, sentiment, sentiment_milli, complaint)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![
-        uid,
-        at,
-        post.source.unwrap_or(crate::model::Source::Replay).as_str(),
-        a.lang,
-        a.sentiment.label.as_str(),
-        sentiment_milli(a.sentiment.compound),
-        a.complaint.is_complaint,
-    ])?;
-    let mut entity = conn.prepare_cached("INSERT OR IGNORE INTO trend_entities (entity, created_at, uid) VALUES (?1, ?2, ?3)")?;
+    .execute(params![at, uid, source, a.lang, sentiment, milli, a.complaint.is_complaint])?;
+    let mut entity = conn.prepare_cached(
+        "INSERT OR IGNORE INTO trend_entities (entity, created_at, uid, source, lang, sentiment, sentiment_milli, complaint)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
     for (kind, id) in post_entities(a) {
-        entity.execute(params![entity_key(kind, id), at, uid])?;
+        entity.execute(params![entity_key(kind, id), at, uid, source, a.lang, sentiment, milli, a.complaint.is_complaint])?;
     }
     if a.complaint.is_complaint {
-        let mut category = conn.prepare_cached("INSERT OR IGNORE INTO trend_categories (category, created_at, uid) VALUES (?1, ?2, ?3)")?;
+        let mut category =
+            conn.prepare_cached("INSERT OR IGNORE INTO trend_categories (category, created_at, uid, source, lang) VALUES (?1, ?2, ?3, ?4, ?5)")?;
         for c in post_categories(a) {
-            category.execute(params![c.as_str(), at, uid])?;
+            category.execute(params![c.as_str(), at, uid, source, a.lang])?;
         }
     }
     Ok(())

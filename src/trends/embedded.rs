@@ -36,9 +36,14 @@ impl EmbeddedTrends {
     }
 }
 
-/// `count, complaints, negative, neutral, positive, sentiment sum` over `p` (trend_posts).
-const COUNTS: &str = "count(*), sum(p.complaint), sum(p.sentiment = 'negative'), sum(p.sentiment = 'neutral'), \
-                      sum(p.sentiment = 'positive'), sum(p.sentiment_milli)";
+/// `count, complaints, negative, neutral, positive, sentiment sum` over the rows of `x`
+/// (trend_posts or trend_entities: both carry the counted columns).
+fn counts_sql(x: &str) -> String {
+    format!(
+        "count(*), sum({x}.complaint), sum({x}.sentiment = 'negative'), sum({x}.sentiment = 'neutral'), \
+         sum({x}.sentiment = 'positive'), sum({x}.sentiment_milli)"
+    )
+}
 
 fn counts(row: &rusqlite::Row, first: usize) -> rusqlite::Result<Counts> {
     Ok(Counts {
@@ -51,19 +56,21 @@ fn counts(row: &rusqlite::Row, first: usize) -> rusqlite::Result<Counts> {
     })
 }
 
-/// SQL conditions on `p` (trend_posts) for a filter, with their parameters appended.
-fn filter_sql(filter: &Filter, range: TimeRange, params: &mut Vec<Value>) -> String {
+/// Conditions on the rows of `x` (any facts table: all carry uid, source, lang) for a
+/// filter, with their parameters appended. The entity, when `x` is not already the
+/// entity's rows, is a semi-join on the entity's primary-key range.
+fn filter_sql(x: &str, filter: &Filter, entity_done: bool, range: TimeRange, params: &mut Vec<Value>) -> String {
     let mut sql = String::new();
-    if let Some(entity) = filter.entity_key() {
-        sql.push_str(" AND p.uid IN (SELECT uid FROM trend_entities WHERE entity = ? AND created_at >= ? AND created_at < ?)");
+    if let (Some(entity), false) = (filter.entity_key(), entity_done) {
+        sql.push_str(&format!(" AND {x}.uid IN (SELECT uid FROM trend_entities WHERE entity = ? AND created_at >= ? AND created_at < ?)"));
         params.extend([Value::Text(entity), Value::Integer(range.from), Value::Integer(range.to)]);
     }
     if let Some(source) = &filter.source {
-        sql.push_str(" AND p.source = ?");
+        sql.push_str(&format!(" AND {x}.source = ?"));
         params.push(Value::Text(source.clone()));
     }
     if let Some(lang) = &filter.lang {
-        sql.push_str(" AND p.lang = ?");
+        sql.push_str(&format!(" AND {x}.lang = ?"));
         params.push(Value::Text(lang.clone()));
     }
     sql
@@ -74,11 +81,13 @@ impl Trends for EmbeddedTrends {
         let key = super::entity_key(entity.kind, &entity.id);
         let (offset, width) = bucket.offset_and_width();
         self.run(move |conn| {
+            // A range of trend_entities' primary key: (entity, created_at).
             let sql = format!(
-                "SELECT (e.created_at + ?1) / ?2 * ?2 - ?1 AS b, {COUNTS}
-                 FROM trend_entities e JOIN trend_posts p ON p.uid = e.uid
+                "SELECT (e.created_at + ?1) / ?2 * ?2 - ?1 AS b, {}
+                 FROM trend_entities e
                  WHERE e.entity = ?3 AND e.created_at >= ?4 AND e.created_at < ?5
-                 GROUP BY b ORDER BY b"
+                 GROUP BY b ORDER BY b",
+                counts_sql("e")
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(rusqlite::params![offset, width, key, range.from, range.to], |r| {
@@ -93,9 +102,9 @@ impl Trends for EmbeddedTrends {
         let filter = filter.clone();
         self.run(move |conn| {
             let mut params = vec![Value::Integer(range.from), Value::Integer(range.to)];
-            let conditions = filter_sql(&filter, range, &mut params);
+            let conditions = filter_sql("c", &filter, false, range, &mut params);
             let sql = format!(
-                "SELECT c.category, count(*) FROM trend_categories c JOIN trend_posts p ON p.uid = c.uid
+                "SELECT c.category, count(*) FROM trend_categories c
                  WHERE c.created_at >= ? AND c.created_at < ?{conditions}
                  GROUP BY c.category"
             );
@@ -114,8 +123,8 @@ impl Trends for EmbeddedTrends {
         let filter = filter.clone();
         self.run(move |conn| {
             let mut params = Vec::new();
-            let sql = match by {
-                Dimension::Entity(kind) => {
+            let sql = match (by, filter.entity_key()) {
+                (Dimension::Entity(kind), _) => {
                     // Entities of a kind: the key range ["kind:", "kind;") of the primary key.
                     params.extend([
                         Value::Text(format!("{}:", kind.as_str())),
@@ -123,21 +132,35 @@ impl Trends for EmbeddedTrends {
                         Value::Integer(range.from),
                         Value::Integer(range.to),
                     ]);
-                    let conditions = filter_sql(&filter, range, &mut params);
+                    let conditions = filter_sql("e", &filter, false, range, &mut params);
                     format!(
-                        "SELECT e.entity, {COUNTS} FROM trend_entities e JOIN trend_posts p ON p.uid = e.uid
+                        "SELECT e.entity, {} FROM trend_entities e
                          WHERE e.entity >= ? AND e.entity < ? AND e.created_at >= ? AND e.created_at < ?{conditions}
-                         GROUP BY e.entity"
+                         GROUP BY e.entity",
+                        counts_sql("e")
                     )
                 }
-                Dimension::Source | Dimension::Language => {
+                (Dimension::Source | Dimension::Language, Some(entity)) => {
+                    // One entity's posts: its range of trend_entities.
+                    let column = if by == Dimension::Source { "e.source" } else { "e.lang" };
+                    params.extend([Value::Text(entity), Value::Integer(range.from), Value::Integer(range.to)]);
+                    let conditions = filter_sql("e", &filter, true, range, &mut params);
+                    format!(
+                        "SELECT {column}, {} FROM trend_entities e
+                         WHERE e.entity = ? AND e.created_at >= ? AND e.created_at < ?{conditions}
+                         GROUP BY {column}",
+                        counts_sql("e")
+                    )
+                }
+                (Dimension::Source | Dimension::Language, None) => {
                     let column = if by == Dimension::Source { "p.source" } else { "p.lang" };
                     params.extend([Value::Integer(range.from), Value::Integer(range.to)]);
-                    let conditions = filter_sql(&filter, range, &mut params);
+                    let conditions = filter_sql("p", &filter, true, range, &mut params);
                     format!(
-                        "SELECT {column}, {COUNTS} FROM trend_posts p
+                        "SELECT {column}, {} FROM trend_posts p
                          WHERE p.created_at >= ? AND p.created_at < ?{conditions}
-                         GROUP BY {column}"
+                         GROUP BY {column}",
+                        counts_sql("p")
                     )
                 }
             };
