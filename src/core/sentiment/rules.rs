@@ -83,9 +83,13 @@ struct Item<'t> {
 }
 
 /// Looks a word up, trying the spellings the normalizer or the writer may have changed.
-fn lookup(word: &str, map: &FxMap<&'static str, f32>) -> Option<f32> {
+fn lookup(word: &str, squeezed: bool, map: &FxMap<&'static str, f32>) -> Option<f32> {
     if let Some(&v) = map.get(word) {
         return Some(v);
+    }
+    if !squeezed {
+        // "rappers" is not "rapers": only a word the normalizer shortened is retried.
+        return None;
     }
     let bytes = word.as_bytes();
     // "soo" / "loove": the normalizer keeps two of a repeated letter; try one.
@@ -151,9 +155,11 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
             continue;
         }
         let emoji = t.kind == TokenKind::Emoji;
+        // The normalizer keeps two of a letter repeated for emphasis ("sooo" → "soo").
+        let squeezed = t.original.len() > t.folded.len();
         let mut item = Item { word, tok, shouted: t.shouted, in_lexicon: false, valence: 0.0, role: Role::Plain, sentence, clause, emoji, sentiment: 0.0 };
         if matches!(t.kind, TokenKind::Word | TokenKind::Hashtag | TokenKind::Emoji | TokenKind::Number) {
-            if let Some(b) = lookup(word, &lex.boosters) {
+            if let Some(b) = lookup(word, squeezed, &lex.boosters) {
                 item.role = Role::Booster(b);
             } else if lex.negators.contains(word) || word.ends_with("n't") {
                 item.role = Role::Negator;
@@ -162,7 +168,7 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
             } else if let Some(&b) = lex.post_boosters.get(word) {
                 item.role = Role::PostBooster(b);
             }
-            let v = lookup(word, &lex.valence).or_else(|| if malay { lookup_malay(word, &lex.valence) } else { None });
+            let v = lookup(word, squeezed, &lex.valence).or_else(|| if malay { lookup_malay(word, &lex.valence) } else { None });
             if let Some(v) = v {
                 item.in_lexicon = true;
                 item.valence = v;
@@ -358,7 +364,8 @@ fn valence_at(items: &[Item], i: usize, cap_diff: bool) -> f32 {
         }
         if p.role == Role::Negator {
             // "never so good", "never this good": emphasis, not negation.
-            let intensified = p.word == "never" && k >= 2 && word(k - 1).is_some_and(|q| q.word == "so" || q.word == "this");
+            let so_this = |q: &Item| q.word == "so" || q.word == "this";
+            let intensified = p.word == "never" && k >= 2 && (word(k - 1).is_some_and(so_this) || word(1).is_some_and(so_this));
             let doubtless = p.word == "without" && word(k - 1).is_some_and(|q| q.word == "doubt");
             if intensified {
                 v *= 1.25;
