@@ -17,22 +17,29 @@
 //!
 //! # Use from a Kafka consumer task
 //! ```no_run
-//! # async fn consume(config: hearken::config::ClickHouseConfig) -> anyhow::Result<()> {
+//! # async fn consume(config: hearken::config::ClickHouseConfig,
+//! #                  mut messages: tokio::sync::mpsc::Receiver<hearken::sinks::ScoredPost>) -> anyhow::Result<()> {
 //! use hearken::sinks::clickhouse::ClickHouseSink;
 //! use hearken::sinks::pseudonym::Pseudonymizer;
 //! let mut sink = ClickHouseSink::connect(&config, Pseudonymizer::from_env()?).await?;
+//! let mut batch = Vec::new();
 //! loop {
-//!     # let (posts, cases, events) = (vec![], vec![], vec![]);
-//!     // … poll a batch of messages, decode posts / cases / events …
 //!     tokio::select! {
-//!         // when the batch is full or old enough, write() inserts, retrying until ClickHouse
-//!         // takes it; Flushed::Yes means everything written so far is stored:
-//!         flushed = sink.write(&posts, &cases, &events) => if flushed?.is_yes() { /* commit offsets */ },
-//!         _ = sink.flush_timer() => if sink.flush_if_due().await?.is_yes() { /* commit offsets */ },
+//!         n = messages.recv_many(&mut batch, 500) => {
+//!             if n == 0 { break }
+//!             // Inserts when the buffer is full or old enough, retrying until ClickHouse
+//!             // takes it (meanwhile this task stops consuming: backpressure).
+//!             if sink.write(&batch, &[], &[]).await?.is_yes() {
+//!                 // everything handed over so far is stored: commit the offsets
+//!             }
+//!             batch.clear();
+//!         }
+//!         _ = sink.flush_timer() => {
+//!             if sink.flush_if_due().await?.is_yes() { /* commit the offsets */ }
+//!         }
 //!     }
-//! #   break;
 //! }
-//! sink.flush().await?; // on shutdown
+//! sink.flush().await?; // on shutdown, then commit
 //! # Ok(()) }
 //! ```
 
