@@ -106,6 +106,8 @@ struct Pattern {
     key_offset: usize,
     at_start: bool,
     at_end: bool,
+    /// The automaton key is the whole pattern: a match needs no further check.
+    exact: bool,
     role: Role,
     /// The expanded phrase as the lexicon spells it: the evidence shown to people.
     phrase: Box<str>,
@@ -167,7 +169,7 @@ impl Lexicon {
                 b.add_all(&terms.good, Role::Good(cat), &ctx(&format!("category.{id}.good")))?;
             }
         }
-        let automaton = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&b.keys)?;
+        let automaton = AhoCorasick::builder().match_kind(MatchKind::Standard).prefilter(false).build(&b.keys)?;
         Ok(Lexicon { automaton, by_key: b.by_key, patterns: b.patterns, cue_names })
     }
 
@@ -176,7 +178,11 @@ impl Lexicon {
     }
 
     pub fn phrase(&self, hit: &Hit) -> &str {
-        &self.patterns[hit.pattern as usize].phrase
+        self.phrase_of(hit.pattern)
+    }
+
+    pub fn phrase_of(&self, pattern: u32) -> &str {
+        &self.patterns[pattern as usize].phrase
     }
 
     /// Every phrase of the lexicon found in `text`, in no particular order. Overlapping
@@ -192,6 +198,10 @@ impl Lexicon {
             };
             for &pid in &self.by_key[m.pattern().as_usize()] {
                 let p = &self.patterns[pid as usize];
+                if p.exact {
+                    hits.push(Hit { role: p.role, start: key_token, end: key_token + p.elems.len(), pattern: pid });
+                    continue;
+                }
                 let Some(start) = key_token.checked_sub(p.key_offset) else { continue };
                 let end = start + p.elems.len();
                 if end > tokens.len() {
@@ -248,6 +258,8 @@ struct Builder {
     by_key: Vec<Vec<u32>>,
     patterns: Vec<Pattern>,
     seen: HashMap<(Vec<Elem>, bool, bool, RoleKey), ()>,
+    /// Folded form of each raw lexicon word: phrases expand to thousands that share words.
+    folds: HashMap<String, String>,
 }
 
 /// `Role` without the hash bound on `Category` mattering: roles compare by value.
@@ -269,6 +281,45 @@ fn role_key(r: Role) -> RoleKey {
 }
 
 impl Builder {
+    /// Folds a lexicon phrase the way [`Text`] folds a post, keeping the phrase syntax:
+    /// the result's words are tokens of a folded post, `#`, `stem*`, `^` or `$`.
+    fn fold_phrase(&mut self, phrase: &str) -> String {
+        let mut out = String::new();
+        for raw in phrase.split_whitespace() {
+            if matches!(raw, "#" | "^" | "$") {
+                out.push_str(raw);
+                out.push(' ');
+                continue;
+            }
+            if let Some(f) = self.folds.get(raw) {
+                out.push_str(f);
+                out.push(' ');
+                continue;
+            }
+            let (body, star) = match raw.strip_suffix('*') {
+                Some(b) => (b, "*"),
+                None => (raw, ""),
+            };
+            let t = Text::new(body);
+            // A lexicon word folds to one or more post tokens ("can't" stays one, "a&e"
+            // one, "gpp" several); the last one carries the prefix star.
+            let mut f = String::new();
+            for (i, tok) in t.tokens.iter().enumerate() {
+                if i > 0 {
+                    f.push(' ');
+                }
+                f.push_str(t.word(tok));
+                if i + 1 == t.tokens.len() {
+                    f.push_str(star);
+                }
+            }
+            out.push_str(&f);
+            out.push(' ');
+            self.folds.insert(raw.to_string(), f);
+        }
+        out.trim_end().to_string()
+    }
+
     fn add_all(&mut self, phrases: &[String], role: Role, ctx: &str) -> anyhow::Result<()> {
         for phrase in phrases {
             for expanded in expand(phrase).map_err(|e| anyhow::anyhow!("{ctx}: \"{phrase}\": {e}"))? {
@@ -279,7 +330,7 @@ impl Builder {
     }
 
     fn add(&mut self, phrase: &str, role: Role) -> anyhow::Result<()> {
-        let folded = fold_phrase(phrase);
+        let folded = self.fold_phrase(phrase);
         let mut words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
         let at_start = words.first() == Some(&"^");
         if at_start {
@@ -367,38 +418,11 @@ impl Builder {
             if at_end {
                 shown.push_str(" $");
             }
-            self.patterns.push(Pattern { elems, key_offset, at_start, at_end, role, phrase: shown.into() });
+            let exact = key_offset == 0 && !at_start && !at_end && elems.iter().all(|e| matches!(e, Elem::Word(_)));
+            self.patterns.push(Pattern { elems, key_offset, at_start, at_end, exact, role, phrase: shown.into() });
         }
         Ok(())
     }
-}
-
-/// Folds a lexicon phrase the way [`Text`] folds a post, keeping the phrase syntax:
-/// the result's words are tokens of a folded post, `#`, `stem*`, `^` or `$`.
-fn fold_phrase(phrase: &str) -> String {
-    let mut out = String::new();
-    for raw in phrase.split_whitespace() {
-        if matches!(raw, "#" | "^" | "$") {
-            out.push_str(raw);
-            out.push(' ');
-            continue;
-        }
-        let (body, star) = match raw.strip_suffix('*') {
-            Some(b) => (b, "*"),
-            None => (raw, ""),
-        };
-        let t = Text::new(body);
-        // A lexicon word folds to one or more post tokens ("can't" stays one, "a&e" one,
-        // "gpp" several); the last one carries the prefix star.
-        for (i, tok) in t.tokens.iter().enumerate() {
-            out.push_str(t.word(tok));
-            if i + 1 == t.tokens.len() {
-                out.push_str(star);
-            }
-            out.push(' ');
-        }
-    }
-    out.trim_end().to_string()
 }
 
 /// Expands `(a|b|)` groups (nested groups are not supported) into every combination.

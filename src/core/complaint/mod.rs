@@ -84,27 +84,61 @@ pub struct ComplaintDetector {
     /// Number of dense features (fixed and cue groups); words follow.
     dense: usize,
     /// Words of the model's vocabulary and their feature index.
-    vocab: HashMap<Box<str>, u32>,
+    vocab: HashMap<Box<str>, u32, BuildFnv>,
     weights: Vec<f32>,
     threshold: f32,
 }
 
-/// What the lexicon layer found in one post.
-#[derive(Debug, Default)]
-struct Findings {
-    /// Per category: (evidence phrase, strength) in order of appearance.
-    categories: Vec<(Category, Vec<(String, f32)>)>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Strength {
+    Bare,
+    Topic,
+    Strong,
+}
+
+impl Strength {
+    fn score(self) -> f32 {
+        match self {
+            Strength::Strong => STRONG_SCORE,
+            Strength::Topic => TOPIC_SCORE,
+            Strength::Bare => BARE_SCORE,
+        }
+    }
+}
+
+/// One piece of category evidence; its phrase is spelled out only for complaints.
+#[derive(Debug, Clone, Copy)]
+struct Evidence {
+    cat: Category,
+    pattern: u32,
+    /// The negator token of a negated praise word ("tidak" of "tidak ramah").
+    negator: Option<u32>,
+    strength: Strength,
+    /// First token, for reading order.
+    start: u32,
+    clause: u16,
+}
+
+/// Buffers reused from post to post, so the hot path allocates only its output.
+#[derive(Default)]
+struct Scratch {
+    hits: Vec<Hit>,
+    spans: Vec<(usize, usize)>,
+    clause: Vec<u16>,
+    negator_at: Vec<bool>,
+    breaks: Vec<bool>,
+    problems: Vec<usize>,
+    praises: Vec<usize>,
+    improves: Vec<usize>,
+    evidence: Vec<Evidence>,
     /// Dense features: fixed ones and cue groups.
     features: Vec<f32>,
     /// Feature indices of the vocabulary words in the post, each once.
     words: Vec<u32>,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Strength {
-    Strong,
-    Topic,
-    Bare,
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 impl ComplaintDetector {
@@ -124,7 +158,7 @@ impl ComplaintDetector {
         let mut feature_names: Vec<String> = FIXED_FEATURES.iter().map(|s| s.to_string()).collect();
         feature_names.extend(lexicon.cue_names().iter().map(|c| format!("cue:{c}")));
         let dense = feature_names.len();
-        let mut vocab = HashMap::new();
+        let mut vocab = HashMap::with_hasher(BuildFnv);
         for w in words {
             if !vocab.contains_key(w) {
                 vocab.insert(w.into(), feature_names.len() as u32);
@@ -145,204 +179,229 @@ impl ComplaintDetector {
     }
 
     pub fn detect(&self, text: &Text, _lang: Lang, sentiment: &Sentiment) -> Complaint {
-        let found = self.find(text, sentiment);
-        let z: f32 = found.features.iter().zip(&self.weights).map(|(x, w)| x * w).sum::<f32>()
-            + found.words.iter().map(|&i| self.weights[i as usize]).sum::<f32>();
-        let score = model::sigmoid(z);
-        let is_complaint = score >= self.threshold;
-        let categories = if is_complaint {
-            found
-                .categories
-                .into_iter()
-                .map(|(id, ev)| {
-                    let keep = 1.0 - ev.iter().fold(1.0f32, |acc, (_, s)| acc * (1.0 - s));
-                    let score = (keep * 100.0).round() / 100.0;
-                    CategoryHit { id, score, evidence: ev.into_iter().map(|(p, _)| p).collect() }
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Complaint { is_complaint, score: (score * 100.0).round() / 100.0, categories }
+        SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let s = &mut *guard;
+            self.find(text, sentiment, s);
+            let z: f32 = s.features.iter().zip(&self.weights).map(|(x, w)| x * w).sum::<f32>()
+                + s.words.iter().map(|&i| self.weights[i as usize]).sum::<f32>();
+            let score = model::sigmoid(z);
+            let is_complaint = score >= self.threshold;
+            let categories = if is_complaint { self.categories(text, &s.evidence) } else { Vec::new() };
+            Complaint { is_complaint, score: (score * 100.0).round() / 100.0, categories }
+        })
     }
 
-    /// The lexicon layer: phrases in context, categories with evidence, and features.
-    fn find(&self, text: &Text, sentiment: &Sentiment) -> Findings {
-        let tokens = &text.tokens;
-        let mut hits: Vec<Hit> = Vec::with_capacity(16);
-        self.lexicon.scan(text, &mut hits);
-        drop_contained(&mut hits);
-
-        // Clauses: punctuation and breakers ("but", "tapi") end one.
-        let mut clause = vec![0u16; tokens.len()];
-        let mut negator_at = vec![false; tokens.len()];
-        {
-            let mut breaks = vec![false; tokens.len()];
-            for h in &hits {
-                match h.role {
-                    Role::Breaker => breaks[h.start] = true,
-                    Role::Negator => negator_at[h.start] = true,
-                    _ => {}
+    /// Category hits in order of first evidence, each phrase once; a category's score is
+    /// the noisy-or of its evidence.
+    fn categories(&self, text: &Text, evidence: &[Evidence]) -> Vec<CategoryHit> {
+        let mut out: Vec<(CategoryHit, f32)> = Vec::new();
+        for e in evidence {
+            let phrase = match e.negator {
+                Some(t) => format!("{} {}", text.word(&text.tokens[t as usize]), self.lexicon.phrase_of(e.pattern)),
+                None => self.lexicon.phrase_of(e.pattern).to_string(),
+            };
+            let i = match out.iter().position(|(h, _)| h.id == e.cat) {
+                Some(i) => i,
+                None => {
+                    out.push((CategoryHit { id: e.cat, score: 0.0, evidence: Vec::new() }, 1.0));
+                    out.len() - 1
                 }
-            }
-            let mut c = 0u16;
-            for (i, t) in tokens.iter().enumerate() {
-                if t.kind == TokenKind::Punct || breaks[i] {
-                    c = c.saturating_add(1);
-                }
-                clause[i] = c;
+            };
+            let (hit, miss) = &mut out[i];
+            if !hit.evidence.contains(&phrase) {
+                hit.evidence.push(phrase);
+                *miss *= 1.0 - e.strength.score();
             }
         }
-        let negated = |start: usize| {
-            (start.saturating_sub(NEGATION_REACH)..start).any(|i| negator_at[i] && clause[i] == clause[start])
+        out.into_iter()
+            .map(|(mut h, miss)| {
+                h.score = ((1.0 - miss) * 100.0).round() / 100.0;
+                h
+            })
+            .collect()
+    }
+
+    /// The lexicon layer: phrases in context, category evidence and features, left in
+    /// `s`.
+    fn find(&self, text: &Text, sentiment: &Sentiment, s: &mut Scratch) {
+        let tokens = &text.tokens;
+        let n = tokens.len();
+        s.hits.clear();
+        self.lexicon.scan(text, &mut s.hits);
+        drop_contained(&mut s.hits, &mut s.spans);
+
+        // Clauses: punctuation and breakers ("but", "tapi") end one.
+        s.clause.clear();
+        s.clause.resize(n, 0);
+        s.negator_at.clear();
+        s.negator_at.resize(n, false);
+        s.breaks.clear();
+        s.breaks.resize(n, false);
+        for h in &s.hits {
+            match h.role {
+                Role::Breaker => s.breaks[h.start] = true,
+                Role::Negator => s.negator_at[h.start] = true,
+                _ => {}
+            }
+        }
+        let mut c = 0u16;
+        for (i, t) in tokens.iter().enumerate() {
+            if t.kind == TokenKind::Punct || s.breaks[i] {
+                c = c.saturating_add(1);
+            }
+            s.clause[i] = c;
+        }
+        let (clause, negator_at) = (&s.clause, &s.negator_at);
+        let negator_of = |start: usize| {
+            (start.saturating_sub(NEGATION_REACH)..start).rev().find(|&i| negator_at[i] && clause[i] == clause[start])
         };
+        let negated = |start: usize| negator_of(start).is_some();
 
         // Polarity marks, negation applied: a negated problem is praise ("not bad"), a
         // negated praise a problem ("not clean", "kurang ramah").
-        let mut problems: Vec<usize> = Vec::new();
-        let mut praises: Vec<usize> = Vec::new();
-        let mut improves: Vec<usize> = Vec::new();
-        let mut negators = 0usize;
-        let mut cue_counts = vec![0u8; self.lexicon.cue_names().len()];
-        for h in &hits {
+        s.problems.clear();
+        s.praises.clear();
+        s.improves.clear();
+        for h in &s.hits {
             if h.role == Role::Improve && !negated(h.start) {
-                improves.push(h.start);
+                s.improves.push(h.start);
             }
         }
+        let improves = &s.improves;
         // Praise asked for is a complaint: "more quickly", "be kinder", "lebih ramah".
         let wished = |h: &Hit| improves.iter().any(|&p| p < h.start && h.start - p <= 2 && clause[p] == clause[h.start]);
-        for h in &hits {
+        s.features.clear();
+        s.features.resize(self.dense, 0.0);
+        let f = &mut s.features;
+        let mut negators = 0usize;
+        for h in &s.hits {
             match h.role {
                 Role::Problem | Role::Strong(_) => {
                     if negated(h.start) {
-                        praises.push(h.start)
+                        s.praises.push(h.start)
                     } else if h.role == Role::Problem {
-                        problems.push(h.start)
+                        s.problems.push(h.start)
                     }
                 }
                 Role::Praise | Role::Good(_) => {
                     if negated(h.start) || wished(h) {
-                        problems.push(h.start)
+                        s.problems.push(h.start)
                     } else {
-                        praises.push(h.start)
+                        s.praises.push(h.start)
                     }
                 }
-                Role::Improve => {}
                 Role::Negator => negators += 1,
-                Role::Cue(i) => cue_counts[i as usize] = cue_counts[i as usize].saturating_add(1),
-                Role::Breaker | Role::Topic(_) | Role::Ignore => {}
+                Role::Cue(i) => f[FIXED_FEATURES.len() + i as usize] += 1.0,
+                Role::Improve | Role::Breaker | Role::Topic(_) | Role::Ignore => {}
             }
         }
         let near = |marks: &[usize], h: &Hit, reach: usize| {
-            marks.iter().filter(|&&p| {
-                let close = if p < h.start { h.start - p <= reach } else { p < h.end + reach };
-                close && clause[p] == clause[h.start] && !(h.start..h.end).contains(&p)
-            }).count()
+            marks
+                .iter()
+                .filter(|&&p| {
+                    let close = if p < h.start { h.start - p <= reach } else { p < h.end + reach };
+                    close && clause[p] == clause[h.start] && !(h.start..h.end).contains(&p)
+                })
+                .count()
         };
 
-        // Categories: each piece of evidence with its strength and clause.
-        let mut raw: Vec<(Category, String, Strength, u16)> = Vec::new();
-        for h in &hits {
-            let c = clause[h.start];
+        // Category evidence.
+        s.evidence.clear();
+        for h in &s.hits {
+            let ev = |cat, strength, negator: Option<usize>| Evidence {
+                cat,
+                pattern: h.pattern,
+                negator: negator.map(|i| i as u32),
+                strength,
+                start: h.start as u32,
+                clause: clause[h.start],
+            };
             match h.role {
-                Role::Strong(cat) if !negated(h.start) => raw.push((cat, self.lexicon.phrase(h).to_string(), Strength::Strong, c)),
+                Role::Strong(cat) if !negated(h.start) => s.evidence.push(ev(cat, Strength::Strong, None)),
                 Role::Good(cat) => {
-                    if negated(h.start) {
-                        let neg = (h.start.saturating_sub(NEGATION_REACH)..h.start).rev().find(|&i| negator_at[i]);
-                        let phrase = match neg {
-                            Some(i) => format!("{} {}", text.word(&tokens[i]), self.lexicon.phrase(h)),
-                            None => self.lexicon.phrase(h).to_string(),
-                        };
-                        raw.push((cat, phrase, Strength::Strong, c));
+                    if let Some(neg) = negator_of(h.start) {
+                        s.evidence.push(ev(cat, Strength::Strong, Some(neg)));
                     } else if wished(h) {
                         // "be more helpful", "lebih ramah"
-                        raw.push((cat, self.lexicon.phrase(h).to_string(), Strength::Topic, c));
+                        s.evidence.push(ev(cat, Strength::Topic, None));
                     }
                 }
                 Role::Topic(cat) if !negated(h.start) => {
-                    let asks = if takes_improvement(cat) { near(&improves, h, IMPROVE_REACH) } else { 0 };
-                    let bad = if takes_problems(cat) { near(&problems, h, POLARITY_REACH) } else { 0 } + asks;
-                    let good = near(&praises, h, POLARITY_REACH);
+                    let asks = if takes_improvement(cat) { near(improves, h, IMPROVE_REACH) } else { 0 };
+                    let bad = if takes_problems(cat) { near(&s.problems, h, POLARITY_REACH) } else { 0 } + asks;
+                    let good = near(&s.praises, h, POLARITY_REACH);
                     if bad > good {
-                        raw.push((cat, self.lexicon.phrase(h).to_string(), Strength::Topic, c));
+                        s.evidence.push(ev(cat, Strength::Topic, None));
                     } else if bad == 0 && good == 0 {
-                        raw.push((cat, self.lexicon.phrase(h).to_string(), Strength::Bare, c));
+                        s.evidence.push(ev(cat, Strength::Bare, None));
                     }
                 }
                 _ => {}
             }
         }
-        // A bare topic word next to a real complaint is part of that complaint ("the
-        // staff were rude" is attitude, not staffing); alone it says what the post is
-        // about ("Parking.").
-        let busy: Vec<u16> = raw.iter().filter(|r| r.2 != Strength::Bare).map(|r| r.3).collect();
-        raw.retain(|r| r.2 != Strength::Bare || !busy.contains(&r.3));
-
-        let mut found: Vec<(Category, Vec<(String, f32)>, Strength)> = Vec::new();
-        let mut add = |cat: Category, phrase: String, s: Strength| {
-            let score = match s {
-                Strength::Strong => STRONG_SCORE,
-                Strength::Topic => TOPIC_SCORE,
-                Strength::Bare => BARE_SCORE,
-            };
-            match found.iter_mut().find(|(c, _, _)| *c == cat) {
-                Some((_, ev, best)) => {
-                    if !ev.iter().any(|(p, _)| *p == phrase) {
-                        ev.push((phrase, score));
-                    }
-                    if s == Strength::Strong || (s == Strength::Topic && *best == Strength::Bare) {
-                        *best = s;
-                    }
-                }
-                None => found.push((cat, vec![(phrase, score)], s)),
+        // Reading order. A bare topic word next to a real complaint is part of that
+        // complaint ("the staff were rude" is attitude, not staffing); alone it says
+        // what the post is about ("Parking.").
+        s.evidence.sort_by_key(|e| (e.start, e.pattern));
+        let evidence = &mut s.evidence;
+        let mut i = 0;
+        while i < evidence.len() {
+            let e = evidence[i];
+            if e.strength == Strength::Bare && evidence.iter().any(|o| o.strength != Strength::Bare && o.clause == e.clause) {
+                evidence.remove(i);
+            } else {
+                i += 1;
             }
-        };
-        for (cat, phrase, strength, _) in raw {
-            add(cat, phrase, strength);
         }
 
         // Features.
-        let mut f = vec![0.0f32; self.dense];
+        let mut best = [None::<Strength>; Category::ALL.len()];
+        for e in evidence.iter() {
+            let b = &mut best[e.cat as usize];
+            *b = Some(b.map_or(e.strength, |x| x.max(e.strength)));
+        }
+        let count = |st: Strength| best.iter().filter(|b| **b == Some(st)).count().min(3) as f32;
         let cap = |n: usize, max: usize| n.min(max) as f32;
         f[F_BIAS] = 1.0;
-        f[F_CAT_STRONG] = cap(found.iter().filter(|x| x.2 == Strength::Strong).count(), 3);
-        f[F_CAT_TOPIC] = cap(found.iter().filter(|x| x.2 == Strength::Topic).count(), 3);
-        f[F_CAT_BARE] = cap(found.iter().filter(|x| x.2 == Strength::Bare).count(), 3);
-        f[F_PROBLEM] = cap(problems.len(), 3);
-        f[F_PRAISE] = cap(praises.len(), 3);
-        f[F_IMPROVE] = cap(improves.len(), 3);
+        f[F_CAT_STRONG] = count(Strength::Strong);
+        f[F_CAT_TOPIC] = count(Strength::Topic);
+        f[F_CAT_BARE] = count(Strength::Bare);
+        f[F_PROBLEM] = cap(s.problems.len(), 3);
+        f[F_PRAISE] = cap(s.praises.len(), 3);
+        f[F_IMPROVE] = cap(s.improves.len(), 3);
         f[F_NEGATOR] = cap(negators, 3);
         f[F_SENT_NEG] = (-sentiment.compound).max(0.0);
         f[F_SENT_POS] = sentiment.compound.max(0.0);
-        let question = tokens.iter().any(|t| t.kind == TokenKind::Punct && text.word(t).contains('?'));
-        let negative = !problems.is_empty() || f[F_CAT_STRONG] > 0.0 || negators > 0 || sentiment.compound <= -0.3;
+        let punct = |c: char| tokens.iter().any(|t| t.kind == TokenKind::Punct && text.word(t).contains(c));
+        let question = punct('?');
+        let negative = !s.problems.is_empty() || f[F_CAT_STRONG] > 0.0 || negators > 0 || sentiment.compound <= -0.3;
         f[F_Q_NEG] = (question && negative) as u8 as f32;
         f[F_Q_PLAIN] = (question && !negative) as u8 as f32;
-        f[F_EXCLAIM] = tokens.iter().any(|t| t.kind == TokenKind::Punct && text.word(t).contains('!')) as u8 as f32;
+        f[F_EXCLAIM] = punct('!') as u8 as f32;
         f[F_TO_SOMEONE] = tokens.first().is_some_and(|t| t.kind == TokenKind::Mention) as u8 as f32;
         f[F_URL] = tokens.iter().any(|t| t.kind == TokenKind::Url) as u8 as f32;
         let words = text.words().count();
         f[F_SHORT] = (words <= 4) as u8 as f32;
         f[F_LONG] = (words >= 30) as u8 as f32;
-        for (i, &n) in cue_counts.iter().enumerate() {
-            f[FIXED_FEATURES.len() + i] = cap(n as usize, 2);
+        for x in &mut f[FIXED_FEATURES.len()..] {
+            *x = x.min(2.0);
         }
 
-        let mut vocab_words: Vec<u32> = Vec::new();
+        s.words.clear();
         if !self.vocab.is_empty() {
             for t in tokens.iter().filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Hashtag)) {
                 if let Some(&i) = self.vocab.get(text.word(t)) {
-                    if !vocab_words.contains(&i) {
-                        vocab_words.push(i);
+                    if !s.words.contains(&i) {
+                        s.words.push(i);
                     }
                 }
             }
         }
-
-        Findings { categories: found.into_iter().map(|(c, ev, _)| (c, ev)).collect(), features: f, words: vocab_words }
     }
 
-    /// The features of one post by name, for explaining a score (`hearken explain`).
+    /// The features of one post with their weighted contribution, for explaining a
+    /// score: (feature, value, value × weight).
     pub fn explain(&self, text: &Text, sentiment: &Sentiment) -> Vec<(String, f32, f32)> {
         self.example(text, sentiment)
             .into_iter()
@@ -351,11 +410,50 @@ impl ComplaintDetector {
     }
 
     fn example(&self, text: &Text, sentiment: &Sentiment) -> Vec<(u32, f32)> {
-        let found = self.find(text, sentiment);
-        let mut x: Vec<(u32, f32)> =
-            found.features.iter().enumerate().filter(|(_, x)| **x != 0.0).map(|(i, x)| (i as u32, *x)).collect();
-        x.extend(found.words.iter().map(|&i| (i, 1.0)));
-        x
+        SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let s = &mut *guard;
+            self.find(text, sentiment, s);
+            let mut x: Vec<(u32, f32)> =
+                s.features.iter().enumerate().filter(|(_, x)| **x != 0.0).map(|(i, x)| (i as u32, *x)).collect();
+            x.extend(s.words.iter().map(|&i| (i, 1.0)));
+            x
+        })
+    }
+
+    /// Categories the lexicon finds, with their evidence, whatever the model says.
+    #[cfg(test)]
+    fn evidence(&self, text: &Text) -> Vec<CategoryHit> {
+        SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let s = &mut *guard;
+            self.find(text, &Sentiment { compound: 0.0, label: crate::model::SentimentLabel::Neutral }, s);
+            self.categories(text, &s.evidence)
+        })
+    }
+}
+
+/// FNV-1a: vocabulary lookups hash short words, where SipHash's setup dominates.
+#[derive(Clone, Copy, Default)]
+pub struct BuildFnv;
+
+pub struct Fnv(u64);
+
+impl std::hash::BuildHasher for BuildFnv {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
     }
 }
 
@@ -376,12 +474,12 @@ fn takes_problems(cat: Category) -> bool {
 /// Drops a phrase found inside a longer one ("long" and "wait" inside "long wait",
 /// "no" inside "no response"): the longer phrase says what the words mean together.
 /// Cue groups are a layer of their own and are kept.
-fn drop_contained(hits: &mut Vec<Hit>) {
+fn drop_contained(hits: &mut Vec<Hit>, spans: &mut Vec<(usize, usize)>) {
     let layered = |r: Role| !matches!(r, Role::Cue(_));
-    let spans: Vec<(usize, usize)> = hits.iter().filter(|h| layered(h.role)).map(|h| (h.start, h.end)).collect();
+    spans.clear();
+    spans.extend(hits.iter().filter(|h| layered(h.role)).map(|h| (h.start, h.end)));
     hits.retain(|h| {
-        !layered(h.role)
-            || !spans.iter().any(|&(s, e)| s <= h.start && e >= h.end && (e - s) > (h.end - h.start))
+        !layered(h.role) || !spans.iter().any(|&(s, e)| s <= h.start && e >= h.end && (e - s) > (h.end - h.start))
     });
 }
 
