@@ -206,8 +206,8 @@ async fn erasing_an_author_leaves_no_trace_anywhere() {
             assert_eq!(n, 0, "{table}");
         }
         let audit = hearken::sinks::erasure::audit_log(conn).unwrap();
-        assert!(audit.iter().any(|a| a.4 == format!("author:hmac:{pseudonym}") && a.2 == "test-officer" && a.5 == 2), "{audit:?}");
-        assert!(audit.iter().all(|a| !a.4.to_lowercase().contains("pasien")));
+        assert!(audit.iter().any(|a| a.subject == format!("author:hmac:{pseudonym}") && a.actor == "test-officer" && a.posts == 2), "{audit:?}");
+        assert!(audit.iter().all(|a| !a.subject.to_lowercase().contains("pasien")));
     }
     for needle in [MARKER, HANDLE] {
         for file in ["cases.sqlite", "cases.sqlite-wal"] {

@@ -113,7 +113,7 @@ async fn old_posts_and_closed_cases_leave_every_store() {
     assert_eq!(index.num_docs().unwrap() as usize, relevant_kept);
     assert_eq!(index.deleted_docs().unwrap(), 0);
     let audit = hearken::sinks::erasure::audit_log(store.connection()).unwrap();
-    assert!(audit.iter().any(|a| a.3 == "retention" && a.2 == "cron" && a.5 as usize == posts.len() - kept.len()), "{audit:?}");
+    assert!(audit.iter().any(|a| a.kind == "retention" && a.actor == "cron" && a.posts as usize == posts.len() - kept.len()), "{audit:?}");
 
     // A second run finds nothing more.
     let again = retention::apply(&config, &dir, now, "cron").await.unwrap();

@@ -250,10 +250,35 @@ fn record(conn: &Connection, erasure_id: &str, at: OffsetDateTime, request: &Req
     Ok(())
 }
 
-/// The erasures recorded in a case store, oldest first: (id, at, actor, kind, subject, posts, note).
-pub fn audit_log(conn: &Connection) -> anyhow::Result<Vec<(String, i64, String, String, String, u64, String)>> {
+/// One line of a case store's erasure record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErasureRecord {
+    pub erasure_id: String,
+    /// Seconds since the epoch.
+    pub at: i64,
+    pub actor: String,
+    /// `author`, `post` or `retention`.
+    pub kind: String,
+    /// A pseudonym (`author:hmac:…`, `author:sha256:…`), `post:UID`, or the retention cutoffs.
+    pub subject: String,
+    pub posts: u64,
+    pub note: String,
+}
+
+/// The erasures recorded in a case store, oldest first.
+pub fn audit_log(conn: &Connection) -> anyhow::Result<Vec<ErasureRecord>> {
     let mut stmt = conn.prepare("SELECT erasure_id, at, actor, kind, subject, posts, note FROM erasures ORDER BY at, erasure_id")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)? as u64, r.get(6)?)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ErasureRecord {
+            erasure_id: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            kind: r.get(3)?,
+            subject: r.get(4)?,
+            posts: r.get::<_, i64>(5)? as u64,
+            note: r.get(6)?,
+        })
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -324,7 +324,9 @@ impl ClickHouseSink {
             let erased = &self.erased;
             let before = self.posts.len();
             self.posts.retain(|row| {
-                !erased.contains(&format!("post:{}", row.uid)) && !(!row.author.is_empty() && erased.contains(&format!("author:hmac:{}", row.author)))
+                let post_erased = erased.contains(&format!("post:{}", row.uid));
+                let author_erased = !row.author.is_empty() && erased.contains(&format!("author:hmac:{}", row.author));
+                !post_erased && !author_erased
             });
             if self.posts.len() < before {
                 tracing::info!("ClickHouse sink: left out {} erased posts", before - self.posts.len());
