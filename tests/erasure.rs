@@ -1,5 +1,6 @@
 //! `hearken erase`: after erasing an author, no trace of their posts is left in
-//! ClickHouse (the real server tests/run.sh starts), the search index or the case store —
+//! ClickHouse (the real server tests/run.sh starts; its tables and its files on disk),
+//! the search index or the case store —
 //! not in a case summary, an audit event, a webhook payload, nor in the bytes of the
 //! database files — the erasure is recorded without the handle, and the posts do not
 //! come back when they are read again. Then the same for one post by uid.
@@ -74,6 +75,42 @@ async fn ch_count(db: &clickhouse::Client, sql: &str, uids: &[&str]) -> u64 {
     q.fetch_one::<u64>().await.unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
+/// The directory of a table's parts on the server's disk (the test's server runs on this
+/// machine, started by tests/run.sh).
+async fn table_dir(db: &clickhouse::Client, table: &str) -> PathBuf {
+    let part: String = db
+        .query("SELECT any(path) FROM system.parts WHERE database = currentDatabase() AND table = ? AND active")
+        .bind(table)
+        .fetch_one()
+        .await
+        .unwrap();
+    Path::new(part.trim_end_matches('/')).parent().expect("a part's table directory").to_path_buf()
+}
+
+/// Waits until the parts a mutation replaced have left the disk: after the server's
+/// `merge_tree.old_parts_lifetime` (10 s in tests/clickhouse_server.sh's config, 480 s by
+/// default) and its next cleanup.
+async fn wait_for_old_parts_to_go(db: &clickhouse::Client, table: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        let inactive: u64 = db
+            .query("SELECT count() FROM system.parts WHERE database = currentDatabase() AND table = ? AND NOT active")
+            .bind(table)
+            .fetch_one()
+            .await
+            .unwrap();
+        if inactive == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{inactive} replaced parts of {table} are still on disk after 3 minutes; is the server's old_parts_lifetime short \
+             (tests/clickhouse_server.sh sets 10 s; run the suite with `bash tests/run.sh`)?"
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
 fn search(config: &Path, query: &str) -> usize {
     hearken(config, "search", &[query, "--json"]).lines().count()
 }
@@ -145,6 +182,8 @@ async fn erasing_an_author_leaves_no_trace_anywhere() {
     assert!(ch_count(&db, "SELECT count() FROM case_events WHERE has(?, post_uid)", &target).await > 0);
 
     // Before: the marker is everywhere (the checks below can see it).
+    let posts_dir = table_dir(&db, "posts").await;
+    assert!(!on_disk(&posts_dir, MARKER).is_empty(), "the marker is readable in {}", posts_dir.display());
     assert_eq!(search(&config, MARKER), 2);
     assert!(!on_disk(&data.join("cases.sqlite"), MARKER).is_empty() || !on_disk(&data.join("cases.sqlite-wal"), MARKER).is_empty());
     let index_had_it = !on_disk(&dir.search_index(), MARKER).is_empty();
@@ -167,6 +206,9 @@ async fn erasing_an_author_leaves_no_trace_anywhere() {
         assert_eq!(ch_count(&db, &sql, &target).await, 0, "{sql}");
     }
     assert_eq!(ch_count(&db, "SELECT count() FROM posts WHERE uid = 'x:9003'", &[]).await, 1, "other posts stay");
+    // …nor on the server's disk, once the parts the mutation replaced are removed.
+    wait_for_old_parts_to_go(&db, "posts").await;
+    assert_eq!(on_disk(&posts_dir, MARKER), Vec::<PathBuf>::new(), "the erased text left ClickHouse's files");
     #[derive(clickhouse::Row, serde::Deserialize, Debug)]
     struct Audit {
         actor: String,
