@@ -7,9 +7,11 @@
 //!   its input offsets may be committed.
 //! - [`spawn_reader`]: a consumer-group member that feeds a pipeline channel and commits,
 //!   by hand, only offsets whose results were confirmed ([`super::offsets`]). A full
-//!   channel pauses the partitions (the consumer keeps polling, so it stays in the group)
-//!   and resumes them when there is room: a slow sink slows its consumer, and memory stays
-//!   bounded by the channel and librdkafka's prefetch limit. On a rebalance, revoked
+//!   channel makes the reader wait (a slow sink slows its consumer; memory stays bounded by
+//!   the channel and librdkafka's prefetch limit); after a long stall it pauses the
+//!   partitions, so it keeps polling and stays in the group, and resumes them when there
+//!   is room. (Pausing at once would be costly: librdkafka drops the prefetched messages
+//!   of a paused partition and fetches them again on resume.) On a rebalance, revoked
 //!   partitions get a few seconds to finish what is in flight, then what is done is
 //!   committed before they go; the rest is read again by their next owner.
 //!
@@ -40,6 +42,10 @@ use crate::pipeline::Acknowledge;
 const COMMIT_INTERVAL: Duration = Duration::from_millis(200);
 /// How long revoked partitions may take to finish what is in flight before they go.
 const REVOKE_DRAIN: Duration = Duration::from_secs(10);
+/// How long the reader waits for room in a full pipeline before it polls again.
+const FULL_WAIT: Duration = Duration::from_millis(100);
+/// How long the pipeline may stay full before the reader pauses its partitions.
+const PAUSE_AFTER: Duration = Duration::from_secs(5);
 /// How long a stopping consumer waits for the pipeline to confirm what it has.
 const STOP_DRAIN: Duration = Duration::from_secs(60);
 /// Attempts to deliver a message (each lasting up to `message.timeout.ms`).
@@ -254,7 +260,7 @@ pub struct ReaderStats {
     /// Messages read but dropped because their partition was revoked first (their next
     /// owner reads them again).
     pub dropped_on_revoke: u64,
-    /// Times the partitions were paused because the pipeline was full.
+    /// Times the partitions were paused because the pipeline stayed full.
     pub pauses: u64,
     pub commits: u64,
     /// Partition assignments received (one per rebalance this member took part in).
@@ -432,13 +438,21 @@ where
         .map_err(|e| anyhow::anyhow!("cannot create a Kafka consumer for {}: {e}", kafka.brokers))?;
     consumer.subscribe(&[topic]).map_err(|e| anyhow::anyhow!("cannot subscribe to {topic}: {e}"))?;
     let s = shared.clone();
+    let runtime = tokio::runtime::Handle::try_current()
+        .map_err(|_| anyhow::anyhow!("spawn_reader must be called inside the tokio runtime"))?;
     let thread = std::thread::Builder::new()
         .name(format!("kafka-{topic}"))
-        .spawn(move || read_loop(consumer, s, out, decode))?;
+        .spawn(move || read_loop(consumer, s, out, decode, runtime))?;
     Ok(Reader { shared, thread })
 }
 
-fn read_loop<T, F>(consumer: BaseConsumer<ReaderContext>, shared: Arc<Shared>, out: mpsc::Sender<T>, mut decode: F) -> anyhow::Result<ReaderStats>
+fn read_loop<T, F>(
+    consumer: BaseConsumer<ReaderContext>,
+    shared: Arc<Shared>,
+    out: mpsc::Sender<T>,
+    mut decode: F,
+    runtime: tokio::runtime::Handle,
+) -> anyhow::Result<ReaderStats>
 where
     F: FnMut(&BorrowedMessage<'_>) -> T,
 {
@@ -450,8 +464,12 @@ where
     let mut paused: Option<u64> = None;
     let mut last_commit = Instant::now();
     let mut last_error: Option<Instant> = None;
+    // Since when the channel has been full (something is held), if it is.
+    let mut full_since: Option<Instant> = None;
     while !shared.stop.load(Ordering::Relaxed) {
-        // 1. Hand on what is held, in order, as far as the channel has room.
+        // 1. Hand on what is held, in order. When the channel is full, wait a little for
+        //    room: that wait is the backpressure, and it keeps librdkafka's prefetched
+        //    messages (pausing would drop them, to be fetched again on resume).
         let mut closed = false;
         while let Some(h) = held.front() {
             if shared.tracker().epoch(h.partition) != Some(h.epoch) {
@@ -459,40 +477,54 @@ where
                 stats.dropped_on_revoke += 1;
                 continue;
             }
-            match out.try_reserve() {
-                Ok(permit) => {
-                    let h = held.pop_front().expect("front exists");
-                    shared.tracker().dispatched(h.partition, h.offset);
-                    permit.send(h.item);
-                    stats.handed_on += 1;
-                }
-                Err(mpsc::error::TrySendError::Full(())) => break,
+            let permit = match out.try_reserve() {
+                Ok(permit) => permit,
                 Err(mpsc::error::TrySendError::Closed(())) => {
                     closed = true;
                     break;
                 }
-            }
+                Err(mpsc::error::TrySendError::Full(())) if paused.is_some() => break,
+                Err(mpsc::error::TrySendError::Full(())) => match runtime.block_on(async { tokio::time::timeout(FULL_WAIT, out.reserve()).await }) {
+                    Ok(Ok(permit)) => permit,
+                    Ok(Err(_)) => {
+                        closed = true;
+                        break;
+                    }
+                    Err(_) => break, // still full: poll (callbacks, heartbeats of the app) and try again
+                },
+            };
+            let h = held.pop_front().expect("front exists");
+            shared.tracker().dispatched(h.partition, h.offset);
+            permit.send(h.item);
+            stats.handed_on += 1;
         }
         if closed {
             tracing::warn!("{topic}: the pipeline stopped taking messages; the reader stops");
             break;
         }
-        // 2. Backpressure: pause while something is held, resume once all is handed on.
+        // 2. A long stall (a sink down, a slow store): pause the partitions so the reader
+        //    can keep polling — and stay in the group — without reading more. Resume once
+        //    everything held is handed on.
         let version = shared.tracker().assignment_version;
         if held.is_empty() {
+            full_since = None;
             if paused.take().is_some() {
                 if let Ok(assignment) = consumer.assignment() {
                     let _ = consumer.resume(&assignment);
                 }
             }
-        } else if paused != Some(version) {
-            if let Ok(assignment) = consumer.assignment() {
-                let _ = consumer.pause(&assignment);
+        } else {
+            let since = *full_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= PAUSE_AFTER && paused != Some(version) {
+                if let Ok(assignment) = consumer.assignment() {
+                    let _ = consumer.pause(&assignment);
+                }
+                if paused.is_none() {
+                    stats.pauses += 1;
+                    tracing::info!("{topic}: the pipeline has been full for {PAUSE_AFTER:?}; partitions paused until it takes more");
+                }
+                paused = Some(version);
             }
-            if paused.is_none() {
-                stats.pauses += 1;
-            }
-            paused = Some(version);
         }
         // 3. Commit what the pipeline has confirmed.
         if last_commit.elapsed() >= COMMIT_INTERVAL {
@@ -500,7 +532,13 @@ where
             last_commit = Instant::now();
         }
         // 4. Read (this also runs the rebalance callbacks).
-        let wait = if held.is_empty() { Duration::from_millis(100) } else { Duration::from_millis(10) };
+        // While something is held, poll without waiting (one message at most joins the
+        // queue per wait above); while paused, nothing comes but callbacks.
+        let wait = match (held.is_empty(), paused.is_some()) {
+            (true, _) => Duration::from_millis(100),
+            (false, false) => Duration::ZERO,
+            (false, true) => Duration::from_millis(50),
+        };
         match consumer.poll(wait) {
             Some(Ok(message)) => {
                 let partition = message.partition();
