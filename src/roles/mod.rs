@@ -109,8 +109,9 @@ pub fn run(config: Config, roles: Vec<Role>, secrets: Secrets) -> anyhow::Result
         let mut tasks: JoinSet<(Role, anyhow::Result<String>)> = JoinSet::new();
         for role in roles.iter().copied() {
             let (config, kafka, stop) = (config.clone(), kafka.clone(), stop.clone());
+            // The API reports the sinks' counters (what is stored) when they run here.
             let counters = match role {
-                Role::Sinks => pipeline_counters.clone(),
+                Role::Sinks | Role::Api => pipeline_counters.clone(),
                 _ => Arc::new(Counters::default()),
             };
             let secrets = secrets.clone();

@@ -547,14 +547,12 @@ where
                     held.push_back(Held { epoch, partition, offset, item: decode(&message) });
                 }
             }
-            Some(Err(e)) => {
-                // Broker hiccups are retried by librdkafka; say so now and then.
-                if last_error.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
-                    tracing::warn!("{topic}: Kafka consumer error (retrying): {e}");
-                    last_error = Some(Instant::now());
-                }
+            // Broker hiccups are retried by librdkafka; say so now and then.
+            Some(Err(e)) if last_error.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) => {
+                tracing::warn!("{topic}: Kafka consumer error (retrying): {e}");
+                last_error = Some(Instant::now());
             }
-            None => {}
+            Some(Err(_)) | None => {}
         }
     }
 
