@@ -9,8 +9,13 @@
 //!    lovely"). What survives gives the categories and their evidence.
 //! 2. The [`model`] weighs what the post does: complaint speech acts ("still waiting",
 //!    "never again", "why does nobody"), category evidence, praise, information
-//!    requests, sentiment. It is a logistic regression whose weights live in
-//!    `lexicons/complaints/model.txt` and are refitted with [`train`].
+//!    requests, and the words themselves. It is a logistic regression whose weights
+//!    live in `lexicons/complaints/model.txt` and are refitted with [`train`].
+//!
+//! The detector does not read the sentiment score: a complaint is a speech act, not a
+//! mood ("still waiting for my results" is neutral in tone), and keeping the two apart
+//! lets the sentiment analyzer change without refitting this model. Dev-set
+//! cross-validation agreed: the sentiment features added nothing.
 //!
 //! Categories are reported only for complaints: a post praising the food mentions food
 //! but complains about nothing.
@@ -20,9 +25,8 @@ pub mod model;
 
 use std::collections::HashMap;
 
-use super::language::{Lang, LanguageDetector};
+use super::language::Lang;
 use super::normalize::{Text, TokenKind};
-use super::sentiment::SentimentAnalyzer;
 use crate::model::{Category, CategoryHit, Complaint, Sentiment};
 use lexicon::{Hit, Lexicon, Role};
 use model::{Example, LinearModel};
@@ -35,7 +39,7 @@ const IMPROVE_REACH: usize = 3;
 const NEGATION_REACH: usize = 3;
 
 /// Features every post has besides its cue groups, in model order.
-const FIXED_FEATURES: [&str; 17] = [
+const FIXED_FEATURES: [&str; 15] = [
     "bias",
     "cat:strong",
     "cat:topic",
@@ -44,8 +48,6 @@ const FIXED_FEATURES: [&str; 17] = [
     "pol:praise",
     "pol:improve",
     "pol:negator",
-    "sent:neg",
-    "sent:pos",
     "q:negative",
     "q:plain",
     "shape:exclaim",
@@ -62,15 +64,13 @@ const F_PROBLEM: usize = 4;
 const F_PRAISE: usize = 5;
 const F_IMPROVE: usize = 6;
 const F_NEGATOR: usize = 7;
-const F_SENT_NEG: usize = 8;
-const F_SENT_POS: usize = 9;
-const F_Q_NEG: usize = 10;
-const F_Q_PLAIN: usize = 11;
-const F_EXCLAIM: usize = 12;
-const F_TO_SOMEONE: usize = 13;
-const F_URL: usize = 14;
-const F_SHORT: usize = 15;
-const F_LONG: usize = 16;
+const F_Q_NEG: usize = 8;
+const F_Q_PLAIN: usize = 9;
+const F_EXCLAIM: usize = 10;
+const F_TO_SOMEONE: usize = 11;
+const F_URL: usize = 12;
+const F_SHORT: usize = 13;
+const F_LONG: usize = 14;
 
 /// Score of one piece of category evidence; a category's score is their noisy-or.
 const STRONG_SCORE: f32 = 0.7;
@@ -135,6 +135,8 @@ struct Scratch {
     features: Vec<f32>,
     /// Feature indices of the vocabulary words in the post, each once.
     words: Vec<u32>,
+    /// A word pair being looked up ("still+waiting").
+    pair: String,
 }
 
 thread_local! {
@@ -178,11 +180,11 @@ impl ComplaintDetector {
         (0..self.feature_names.len()).map(|i| if i == F_BIAS { 0.0 } else if i < self.dense { dense } else { words }).collect()
     }
 
-    pub fn detect(&self, text: &Text, _lang: Lang, sentiment: &Sentiment) -> Complaint {
+    pub fn detect(&self, text: &Text, _lang: Lang, _sentiment: &Sentiment) -> Complaint {
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            self.find(text, sentiment, s);
+            self.find(text, s);
             let z: f32 = s.features.iter().zip(&self.weights).map(|(x, w)| x * w).sum::<f32>()
                 + s.words.iter().map(|&i| self.weights[i as usize]).sum::<f32>();
             let score = model::sigmoid(z);
@@ -224,7 +226,7 @@ impl ComplaintDetector {
 
     /// The lexicon layer: phrases in context, category evidence and features, left in
     /// `s`.
-    fn find(&self, text: &Text, sentiment: &Sentiment, s: &mut Scratch) {
+    fn find(&self, text: &Text, s: &mut Scratch) {
         let tokens = &text.tokens;
         let n = tokens.len();
         s.hits.clear();
@@ -268,9 +270,15 @@ impl ComplaintDetector {
                 s.improves.push(h.start);
             }
         }
+        s.improves.sort_unstable();
         let improves = &s.improves;
         // Praise asked for is a complaint: "more quickly", "be kinder", "lebih ramah".
-        let wished = |h: &Hit| improves.iter().any(|&p| p < h.start && h.start - p <= 2 && clause[p] == clause[h.start]);
+        // Marks are kept in text order, so the ones near a hit are found by binary search:
+        // scoring stays linear in the length of the post.
+        let wished = |h: &Hit| {
+            let from = improves.partition_point(|&p| p + 2 < h.start);
+            improves[from..].iter().take_while(|&&p| p < h.start).any(|&p| clause[p] == clause[h.start])
+        };
         s.features.clear();
         s.features.resize(self.dense, 0.0);
         let f = &mut s.features;
@@ -296,14 +304,12 @@ impl ComplaintDetector {
                 Role::Improve | Role::Breaker | Role::Topic(_) | Role::Ignore => {}
             }
         }
+        s.problems.sort_unstable();
+        s.praises.sort_unstable();
         let near = |marks: &[usize], h: &Hit, reach: usize| {
-            marks
-                .iter()
-                .filter(|&&p| {
-                    let close = if p < h.start { h.start - p <= reach } else { p < h.end + reach };
-                    close && clause[p] == clause[h.start] && !(h.start..h.end).contains(&p)
-                })
-                .count()
+            let from = marks.partition_point(|&p| p + reach < h.start);
+            let to = marks.partition_point(|&p| p < h.end + reach);
+            marks[from..to.max(from)].iter().filter(|&&p| clause[p] == clause[h.start] && !(h.start..h.end).contains(&p)).count()
         };
 
         // Category evidence.
@@ -371,11 +377,9 @@ impl ComplaintDetector {
         f[F_PRAISE] = cap(s.praises.len(), 3);
         f[F_IMPROVE] = cap(s.improves.len(), 3);
         f[F_NEGATOR] = cap(negators, 3);
-        f[F_SENT_NEG] = (-sentiment.compound).max(0.0);
-        f[F_SENT_POS] = sentiment.compound.max(0.0);
         let punct = |c: char| tokens.iter().any(|t| t.kind == TokenKind::Punct && text.word(t).contains(c));
         let question = punct('?');
-        let negative = !s.problems.is_empty() || f[F_CAT_STRONG] > 0.0 || negators > 0 || sentiment.compound <= -0.3;
+        let negative = !s.problems.is_empty() || f[F_CAT_STRONG] > 0.0 || negators > 0;
         f[F_Q_NEG] = (question && negative) as u8 as f32;
         f[F_Q_PLAIN] = (question && !negative) as u8 as f32;
         f[F_EXCLAIM] = punct('!') as u8 as f32;
@@ -390,30 +394,48 @@ impl ComplaintDetector {
 
         s.words.clear();
         if !self.vocab.is_empty() {
-            for t in tokens.iter().filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Hashtag)) {
-                if let Some(&i) = self.vocab.get(text.word(t)) {
+            let mut prev: Option<&str> = None;
+            for t in tokens {
+                if !matches!(t.kind, TokenKind::Word | TokenKind::Hashtag) {
+                    prev = None;
+                    continue;
+                }
+                let w = text.word(t);
+                if let Some(&i) = self.vocab.get(w) {
                     if !s.words.contains(&i) {
                         s.words.push(i);
                     }
                 }
+                if let Some(p) = prev {
+                    s.pair.clear();
+                    s.pair.push_str(p);
+                    s.pair.push(PAIR_JOIN);
+                    s.pair.push_str(w);
+                    if let Some(&i) = self.vocab.get(s.pair.as_str()) {
+                        if !s.words.contains(&i) {
+                            s.words.push(i);
+                        }
+                    }
+                }
+                prev = Some(w);
             }
         }
     }
 
     /// The features of one post with their weighted contribution, for explaining a
     /// score: (feature, value, value × weight).
-    pub fn explain(&self, text: &Text, sentiment: &Sentiment) -> Vec<(String, f32, f32)> {
-        self.example(text, sentiment)
+    pub fn explain(&self, text: &Text) -> Vec<(String, f32, f32)> {
+        self.example(text)
             .into_iter()
             .map(|(i, x)| (self.feature_names[i as usize].clone(), x, x * self.weights[i as usize]))
             .collect()
     }
 
-    fn example(&self, text: &Text, sentiment: &Sentiment) -> Vec<(u32, f32)> {
+    fn example(&self, text: &Text) -> Vec<(u32, f32)> {
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            self.find(text, sentiment, s);
+            self.find(text, s);
             let mut x: Vec<(u32, f32)> =
                 s.features.iter().enumerate().filter(|(_, x)| **x != 0.0).map(|(i, x)| (i as u32, *x)).collect();
             x.extend(s.words.iter().map(|&i| (i, 1.0)));
@@ -427,7 +449,7 @@ impl ComplaintDetector {
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            self.find(text, &Sentiment { compound: 0.0, label: crate::model::SentimentLabel::Neutral }, s);
+            self.find(text, s);
             self.categories(text, &s.evidence)
         })
     }
@@ -478,8 +500,17 @@ fn drop_contained(hits: &mut Vec<Hit>, spans: &mut Vec<(usize, usize)>) {
     let layered = |r: Role| !matches!(r, Role::Cue(_));
     spans.clear();
     spans.extend(hits.iter().filter(|h| layered(h.role)).map(|h| (h.start, h.end)));
+    // Spans sorted by start: a span containing a hit starts at most `longest` tokens before
+    // the hit's end, so each hit looks at a few neighbours only (linear in the post).
+    spans.sort_unstable();
+    let longest = spans.iter().map(|&(s, e)| e - s).max().unwrap_or(0);
     hits.retain(|h| {
-        !layered(h.role) || !spans.iter().any(|&(s, e)| s <= h.start && e >= h.end && (e - s) > (h.end - h.start))
+        if !layered(h.role) {
+            return true;
+        }
+        let from = spans.partition_point(|&(s, _)| s + longest < h.end);
+        let to = spans.partition_point(|&(s, _)| s <= h.start);
+        !spans[from..to.max(from)].iter().any(|&(s, e)| e >= h.end && (e - s) > (h.end - h.start))
     });
 }
 
@@ -490,10 +521,14 @@ const L2_WORDS: f32 = 0.001;
 const EPOCHS: usize = 1500;
 /// Words become features of their own when at least this many training posts use them.
 const WORD_MIN_COUNT: usize = 3;
+/// Whether pairs of adjacent words ("still+waiting") are features too.
+const WORD_PAIRS: bool = false;
 const WORD_PREFIX: &str = "w:";
+/// Joins the words of a pair feature ("w:still+waiting").
+const PAIR_JOIN: char = '+';
 
 /// Fits the complaint model to labelled posts (text, is it a complaint) with the
-/// built-in lexicons, scoring sentiment and language as `hearken score` does. Write the
+/// built-in lexicons. Write the
 /// result with [`LinearModel::to_text`] to `lexicons/complaints/model.txt` and rebuild,
 /// or load it with [`ComplaintDetector::with_model`].
 pub fn train(examples: impl Iterator<Item = (String, bool)>) -> anyhow::Result<LinearModel> {
@@ -508,39 +543,44 @@ pub fn train(examples: impl Iterator<Item = (String, bool)>) -> anyhow::Result<L
 
 /// Features of labelled posts, as [`train`] sees them.
 pub fn featurize(examples: impl Iterator<Item = (String, bool)>) -> anyhow::Result<(ComplaintDetector, Vec<Example>)> {
-    featurize_with(examples, WORD_MIN_COUNT)
+    featurize_with(examples, WORD_MIN_COUNT, WORD_PAIRS)
 }
 
 fn featurize_with(
     examples: impl Iterator<Item = (String, bool)>,
     word_min_count: usize,
+    word_pairs: bool,
 ) -> anyhow::Result<(ComplaintDetector, Vec<Example>)> {
-    let languages = LanguageDetector::new(&[Lang::En, Lang::Id, Lang::Ms]);
-    let sentiment = SentimentAnalyzer::new()?;
     let mut posts = Vec::new();
     let mut counts: HashMap<String, usize> = HashMap::new();
     for (post, label) in examples {
         let text = Text::new(&post);
-        let lang = languages.detect(&text, &post);
-        let s = sentiment.score(&text, lang);
-        let mut seen: Vec<&str> = text
-            .tokens
-            .iter()
-            .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Hashtag))
-            .map(|t| text.word(t))
-            .collect();
+        let mut seen: Vec<String> = Vec::new();
+        let mut prev: Option<&str> = None;
+        for t in &text.tokens {
+            if !matches!(t.kind, TokenKind::Word | TokenKind::Hashtag) {
+                prev = None;
+                continue;
+            }
+            let w = text.word(t);
+            seen.push(w.to_string());
+            if let (Some(p), true) = (prev, word_pairs) {
+                seen.push(format!("{p}{PAIR_JOIN}{w}"));
+            }
+            prev = Some(w);
+        }
         seen.sort_unstable();
         seen.dedup();
         for w in seen {
-            *counts.entry(w.to_string()).or_default() += 1;
+            *counts.entry(w).or_default() += 1;
         }
-        posts.push((text, s, label));
+        posts.push((text, label));
     }
     let mut vocab: Vec<&str> = counts.iter().filter(|(_, &n)| n >= word_min_count).map(|(w, _)| w.as_str()).collect();
     vocab.sort_unstable();
     let empty = LinearModel { weights: Vec::new(), threshold: 0.5 };
     let detector = ComplaintDetector::build(&empty, vocab.into_iter())?;
-    let out = posts.iter().map(|(text, s, label)| (detector.example(text, s), *label)).collect();
+    let out = posts.iter().map(|(text, label)| (detector.example(text), *label)).collect();
     Ok((detector, out))
 }
 

@@ -314,9 +314,10 @@ fn fit_dev() {
     }
     let env = |k: &str, d: f32| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let min_count = env("HEARKEN_WORDS_MIN", WORD_MIN_COUNT as f32) as usize;
-    let (detector, examples) = featurize_with(rows.iter().map(|(_, t, y, _)| (t.clone(), *y)), min_count).unwrap();
+    let (detector, examples) = featurize_with(rows.iter().map(|(_, t, y, _)| (t.clone(), *y)), min_count, env("HEARKEN_PAIRS", WORD_PAIRS as u8 as f32) > 0.0).unwrap();
     let names = detector.feature_names().to_vec();
     let l2 = detector.l2(env("HEARKEN_L2", L2_DENSE), env("HEARKEN_L2_WORDS", L2_WORDS));
+
     println!("{} features", names.len());
     let fold = |id: &str| id.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) % 5;
     let mut pred = vec![false; rows.len()];
