@@ -606,7 +606,8 @@ fn bump(level: PriorityLevel) -> PriorityLevel {
     }
 }
 
-fn summarize(text: &str) -> String {
+/// A post's text as a case summary: one line, at most 280 bytes.
+pub(crate) fn summarize(text: &str) -> String {
     const MAX: usize = 280;
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.len() <= MAX {

@@ -22,6 +22,7 @@ use std::sync::OnceLock;
 use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
+use super::case_store::summarize;
 use super::pseudonym::{audit_subject, author_handle, normalize_handle, Pseudonymizer};
 use crate::config::Config;
 use crate::model::{Case, CaseEvent, CaseKind, Post};
@@ -409,16 +410,3 @@ fn scrub_outbox(tx: &Connection, case_id: &str, uids: &BTreeSet<String>) -> anyh
     Ok(changed)
 }
 
-/// A post's text as a case summary (as the case store makes it).
-fn summarize(text: &str) -> String {
-    const MAX: usize = 280;
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.len() <= MAX {
-        return flat;
-    }
-    let mut cut = MAX;
-    while !flat.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}…", &flat[..cut])
-}
