@@ -25,7 +25,7 @@ pub mod model;
 
 use std::collections::HashMap;
 
-use super::language::Lang;
+use super::language::{Lang, LanguageDetector};
 use super::normalize::{Text, TokenKind};
 use crate::model::{Category, CategoryHit, Complaint, Sentiment};
 use lexicon::{Hit, Lexicon, Role};
@@ -159,6 +159,13 @@ impl ComplaintDetector {
         let lexicon = Lexicon::builtin()?;
         let mut feature_names: Vec<String> = FIXED_FEATURES.iter().map(|s| s.to_string()).collect();
         feature_names.extend(lexicon.cue_names().iter().map(|c| format!("cue:{c}")));
+        // Each dense feature again for Indonesian and Malay posts only, so that their
+        // weights can differ where the languages use the cues differently.
+        let shared = feature_names.len();
+        for i in 0..shared {
+            let name = format!("{MALAY_PREFIX}{}", feature_names[i]);
+            feature_names.push(name);
+        }
         let dense = feature_names.len();
         let mut vocab = HashMap::with_hasher(BuildFnv);
         for w in words {
@@ -176,15 +183,23 @@ impl ComplaintDetector {
     }
 
     /// Per-feature regularisation for [`model::fit`]: none for the bias.
-    fn l2(&self, dense: f32, words: f32) -> Vec<f32> {
-        (0..self.feature_names.len()).map(|i| if i == F_BIAS { 0.0 } else if i < self.dense { dense } else { words }).collect()
+    fn l2(&self, dense: f32, malay: f32, words: f32) -> Vec<f32> {
+        let shared = self.dense / 2;
+        (0..self.feature_names.len())
+            .map(|i| match i {
+                F_BIAS => 0.0,
+                i if i < shared => dense,
+                i if i < self.dense => malay,
+                _ => words,
+            })
+            .collect()
     }
 
-    pub fn detect(&self, text: &Text, _lang: Lang, _sentiment: &Sentiment) -> Complaint {
+    pub fn detect(&self, text: &Text, lang: Lang, _sentiment: &Sentiment) -> Complaint {
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            self.find(text, s);
+            self.find(text, lang, s);
             let z: f32 = s.features.iter().zip(&self.weights).map(|(x, w)| x * w).sum::<f32>()
                 + s.words.iter().map(|&i| self.weights[i as usize]).sum::<f32>();
             let score = model::sigmoid(z);
@@ -226,7 +241,7 @@ impl ComplaintDetector {
 
     /// The lexicon layer: phrases in context, category evidence and features, left in
     /// `s`.
-    fn find(&self, text: &Text, s: &mut Scratch) {
+    fn find(&self, text: &Text, lang: Lang, s: &mut Scratch) {
         let tokens = &text.tokens;
         let n = tokens.len();
         s.hits.clear();
@@ -388,8 +403,13 @@ impl ComplaintDetector {
         let words = text.words().count();
         f[F_SHORT] = (words <= 4) as u8 as f32;
         f[F_LONG] = (words >= 30) as u8 as f32;
-        for x in &mut f[FIXED_FEATURES.len()..] {
+        let shared = self.dense / 2;
+        for x in &mut f[FIXED_FEATURES.len()..shared] {
             *x = x.min(2.0);
+        }
+        if lang.is_malay_family() {
+            let (general, malay) = f.split_at_mut(shared);
+            malay.copy_from_slice(general);
         }
 
         s.words.clear();
@@ -424,18 +444,18 @@ impl ComplaintDetector {
 
     /// The features of one post with their weighted contribution, for explaining a
     /// score: (feature, value, value × weight).
-    pub fn explain(&self, text: &Text) -> Vec<(String, f32, f32)> {
-        self.example(text)
+    pub fn explain(&self, text: &Text, lang: Lang) -> Vec<(String, f32, f32)> {
+        self.example(text, lang)
             .into_iter()
             .map(|(i, x)| (self.feature_names[i as usize].clone(), x, x * self.weights[i as usize]))
             .collect()
     }
 
-    fn example(&self, text: &Text) -> Vec<(u32, f32)> {
+    fn example(&self, text: &Text, lang: Lang) -> Vec<(u32, f32)> {
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            self.find(text, s);
+            self.find(text, lang, s);
             let mut x: Vec<(u32, f32)> =
                 s.features.iter().enumerate().filter(|(_, x)| **x != 0.0).map(|(i, x)| (i as u32, *x)).collect();
             x.extend(s.words.iter().map(|&i| (i, 1.0)));
@@ -449,7 +469,7 @@ impl ComplaintDetector {
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            self.find(text, s);
+            self.find(text, Lang::Und, s);
             self.categories(text, &s.evidence)
         })
     }
@@ -518,12 +538,16 @@ fn drop_contained(hits: &mut Vec<Hit>, spans: &mut Vec<(usize, usize)>) {
 /// they are held back harder than the lexicon's features.
 const L2_DENSE: f32 = 0.0005;
 const L2_WORDS: f32 = 0.001;
+/// The Indonesian/Malay copies only move where the languages clearly differ.
+const L2_MALAY: f32 = 0.005;
 const EPOCHS: usize = 1500;
 /// Words become features of their own when at least this many training posts use them.
 const WORD_MIN_COUNT: usize = 3;
 /// Whether pairs of adjacent words ("still+waiting") are features too.
 const WORD_PAIRS: bool = false;
 const WORD_PREFIX: &str = "w:";
+/// Prefix of the dense features' Indonesian/Malay copies ("ms:cue:still").
+const MALAY_PREFIX: &str = "ms:";
 /// Joins the words of a pair feature ("w:still+waiting").
 const PAIR_JOIN: char = '+';
 
@@ -538,23 +562,26 @@ pub fn train(examples: impl Iterator<Item = (String, bool)>) -> anyhow::Result<L
         featurized.iter().any(|(_, y)| *y) && featurized.iter().any(|(_, y)| !*y),
         "training needs both complaints and non-complaints"
     );
-    Ok(model::fit(&featurized, detector.feature_names(), &detector.l2(L2_DENSE, L2_WORDS), EPOCHS))
+    Ok(model::fit(&featurized, detector.feature_names(), &detector.l2(L2_DENSE, L2_MALAY, L2_WORDS), EPOCHS))
 }
 
 /// Features of labelled posts, as [`train`] sees them.
 pub fn featurize(examples: impl Iterator<Item = (String, bool)>) -> anyhow::Result<(ComplaintDetector, Vec<Example>)> {
-    featurize_with(examples, WORD_MIN_COUNT, WORD_PAIRS)
+    featurize_with(examples, WORD_MIN_COUNT, WORD_PAIRS, usize::MAX)
 }
 
 fn featurize_with(
     examples: impl Iterator<Item = (String, bool)>,
     word_min_count: usize,
     word_pairs: bool,
+    vocab_from_first: usize,
 ) -> anyhow::Result<(ComplaintDetector, Vec<Example>)> {
+    let languages = LanguageDetector::new(&[Lang::En, Lang::Id, Lang::Ms]);
     let mut posts = Vec::new();
     let mut counts: HashMap<String, usize> = HashMap::new();
     for (post, label) in examples {
         let text = Text::new(&post);
+        let lang = languages.detect(&text, &post);
         let mut seen: Vec<String> = Vec::new();
         let mut prev: Option<&str> = None;
         for t in &text.tokens {
@@ -571,16 +598,18 @@ fn featurize_with(
         }
         seen.sort_unstable();
         seen.dedup();
-        for w in seen {
-            *counts.entry(w).or_default() += 1;
+        if posts.len() < vocab_from_first {
+            for w in seen {
+                *counts.entry(w).or_default() += 1;
+            }
         }
-        posts.push((text, label));
+        posts.push((text, lang, label));
     }
     let mut vocab: Vec<&str> = counts.iter().filter(|(_, &n)| n >= word_min_count).map(|(w, _)| w.as_str()).collect();
     vocab.sort_unstable();
     let empty = LinearModel { weights: Vec::new(), threshold: 0.5 };
     let detector = ComplaintDetector::build(&empty, vocab.into_iter())?;
-    let out = posts.iter().map(|(text, label)| (detector.example(text), *label)).collect();
+    let out = posts.iter().map(|(text, lang, label)| (detector.example(text, *lang), *label)).collect();
     Ok((detector, out))
 }
 
