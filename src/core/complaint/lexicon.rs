@@ -24,12 +24,13 @@
 //! A hyphenated word also matches spelled open or closed ("follow-up", "follow up",
 //! "followup"). Phrases are folded like posts (lower case, NFKC).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
 
 use super::super::normalize::{Text, TokenKind};
+use super::BuildFnv;
 use crate::model::Category;
 
 /// The lexicon files compiled into the binary.
@@ -101,7 +102,12 @@ enum Elem {
 
 #[derive(Debug)]
 struct Pattern {
+    /// The words to verify; empty for exact patterns.
     elems: Vec<Elem>,
+    /// Number of words.
+    len: u8,
+    /// Index of the automaton key.
+    key: u32,
     /// Index in `elems` of the first element of the automaton key.
     key_offset: usize,
     at_start: bool,
@@ -109,8 +115,9 @@ struct Pattern {
     /// The automaton key is the whole pattern: a match needs no further check.
     exact: bool,
     role: Role,
-    /// The expanded phrase as the lexicon spells it: the evidence shown to people.
-    phrase: Box<str>,
+    /// The expanded phrase as the lexicon spells it, the evidence shown to people; for
+    /// exact patterns it is their key.
+    phrase: Option<Box<str>>,
 }
 
 /// One phrase found in a post: tokens `start..end` of [`Text::tokens`].
@@ -126,6 +133,7 @@ pub struct Lexicon {
     automaton: AhoCorasick,
     /// Patterns sharing each automaton key.
     by_key: Vec<Vec<u32>>,
+    keys: Vec<Box<str>>,
     patterns: Vec<Pattern>,
     cue_names: Vec<String>,
 }
@@ -170,7 +178,8 @@ impl Lexicon {
             }
         }
         let automaton = AhoCorasick::builder().match_kind(MatchKind::Standard).prefilter(false).build(&b.keys)?;
-        Ok(Lexicon { automaton, by_key: b.by_key, patterns: b.patterns, cue_names })
+        let keys = b.keys.into_iter().map(String::into_boxed_str).collect();
+        Ok(Lexicon { automaton, by_key: b.by_key, keys, patterns: b.patterns, cue_names })
     }
 
     pub fn cue_names(&self) -> &[String] {
@@ -182,7 +191,11 @@ impl Lexicon {
     }
 
     pub fn phrase_of(&self, pattern: u32) -> &str {
-        &self.patterns[pattern as usize].phrase
+        let p = &self.patterns[pattern as usize];
+        match &p.phrase {
+            Some(s) => s,
+            None => self.keys[p.key as usize].trim(),
+        }
     }
 
     /// Every phrase of the lexicon found in `text`, in no particular order. Overlapping
@@ -199,7 +212,7 @@ impl Lexicon {
             for &pid in &self.by_key[m.pattern().as_usize()] {
                 let p = &self.patterns[pid as usize];
                 if p.exact {
-                    hits.push(Hit { role: p.role, start: key_token, end: key_token + p.elems.len(), pattern: pid });
+                    hits.push(Hit { role: p.role, start: key_token, end: key_token + p.len as usize, pattern: pid });
                     continue;
                 }
                 let Some(start) = key_token.checked_sub(p.key_offset) else { continue };
@@ -254,12 +267,12 @@ fn is_number(word: &str, kind: TokenKind) -> bool {
 #[derive(Default)]
 struct Builder {
     keys: Vec<String>,
-    key_ids: HashMap<String, usize>,
+    key_ids: HashMap<String, usize, BuildFnv>,
     by_key: Vec<Vec<u32>>,
     patterns: Vec<Pattern>,
-    seen: HashMap<(Vec<Elem>, bool, bool, RoleKey), ()>,
+    seen: HashSet<(String, RoleKey), BuildFnv>,
     /// Folded form of each raw lexicon word: phrases expand to thousands that share words.
-    folds: HashMap<String, String>,
+    folds: HashMap<String, String, BuildFnv>,
 }
 
 /// `Role` without the hash bound on `Category` mattering: roles compare by value.
@@ -367,40 +380,54 @@ impl Builder {
             }
         }
         for v in variants {
-            let elems: Vec<Elem> = v
-                .iter()
-                .map(|w| {
-                    if w == "#" {
-                        Elem::Num
-                    } else if let Some(stem) = w.strip_suffix('*').filter(|s| !s.is_empty()) {
-                        Elem::Prefix(stem.into())
-                    } else {
-                        Elem::Word(w.as_str().into())
-                    }
-                })
-                .collect();
-            if self.seen.insert((elems.clone(), at_start, at_end, role_key(role)), ()).is_some() {
+            let mut shown = v.join(" ");
+            if at_start {
+                shown.insert_str(0, "^ ");
+            }
+            if at_end {
+                shown.push_str(" $");
+            }
+            if !self.seen.insert((shown.clone(), role_key(role))) {
                 continue;
             }
-            // The key: the first run of literal words, ending at a prefix if any.
-            let Some(key_offset) = elems.iter().position(|e| !matches!(e, Elem::Num)) else {
-                anyhow::bail!("a phrase needs at least one word besides #");
-            };
-            let mut key = String::from(" ");
-            for e in &elems[key_offset..] {
-                match e {
-                    Elem::Word(w) => {
-                        key.push_str(w);
-                        key.push(' ');
+            let exact = !at_start && !at_end && v.iter().all(|w| w != "#" && !w.ends_with('*'));
+            let (elems, key_offset, key) = if exact {
+                // Most phrases: the automaton key is the whole phrase, nothing to verify.
+                (Vec::new(), 0, format!(" {shown} "))
+            } else {
+                let elems: Vec<Elem> = v
+                    .iter()
+                    .map(|w| {
+                        if w == "#" {
+                            Elem::Num
+                        } else if let Some(stem) = w.strip_suffix('*').filter(|s| !s.is_empty()) {
+                            Elem::Prefix(stem.into())
+                        } else {
+                            Elem::Word(w.as_str().into())
+                        }
+                    })
+                    .collect();
+                // The key: the first run of literal words, ending at a prefix if any.
+                let Some(key_offset) = elems.iter().position(|e| !matches!(e, Elem::Num)) else {
+                    anyhow::bail!("a phrase needs at least one word besides #");
+                };
+                let mut key = String::from(" ");
+                for e in &elems[key_offset..] {
+                    match e {
+                        Elem::Word(w) => {
+                            key.push_str(w);
+                            key.push(' ');
+                        }
+                        Elem::Prefix(s) => {
+                            key.push_str(s);
+                            break;
+                        }
+                        Elem::Num => break,
                     }
-                    Elem::Prefix(s) => {
-                        key.push_str(s);
-                        break;
-                    }
-                    Elem::Num => break,
                 }
-            }
-            let kid = match self.key_ids.get(&key) {
+                (elems, key_offset, key)
+            };
+            let kid = match self.key_ids.get(key.as_str()) {
                 Some(&k) => k,
                 None => {
                     self.keys.push(key.clone());
@@ -411,15 +438,18 @@ impl Builder {
             };
             let pid = self.patterns.len() as u32;
             self.by_key[kid].push(pid);
-            let mut shown = v.join(" ");
-            if at_start {
-                shown.insert_str(0, "^ ");
-            }
-            if at_end {
-                shown.push_str(" $");
-            }
-            let exact = key_offset == 0 && !at_start && !at_end && elems.iter().all(|e| matches!(e, Elem::Word(_)));
-            self.patterns.push(Pattern { elems, key_offset, at_start, at_end, exact, role, phrase: shown.into() });
+            let phrase = if exact { None } else { Some(shown.into_boxed_str()) };
+            self.patterns.push(Pattern {
+                elems,
+                len: v.len() as u8,
+                key: kid as u32,
+                key_offset,
+                at_start,
+                at_end,
+                exact,
+                role,
+                phrase,
+            });
         }
         Ok(())
     }
