@@ -39,10 +39,13 @@ pub struct BatchOutcome {
     pub cases_updated: u64,
 }
 
-/// Authors in one story from which a case is treated as spreading (one level up)…
+/// Authors in one story from which a case is spreading: P2 at least…
 const SPREADING_AUTHORS: i64 = 5;
-/// …and from which, or from this reach or this many networks, it is an emergency (P1).
+/// …and from which it is an emergency (P1), as it is when at least `VIRAL_MIN_AUTHORS`
+/// people have carried it to this combined reach or this many networks. One big account
+/// alone is not a spreading story (its post's own priority counts its reach).
 const VIRAL_AUTHORS: i64 = 15;
+const VIRAL_MIN_AUTHORS: i64 = 3;
 const VIRAL_REACH: u64 = 100_000;
 const VIRAL_SOURCES: usize = 3;
 
@@ -636,29 +639,22 @@ fn update_spread(case: &mut Case, count: cases::stories::SpreadCount, post: &Pos
     if !spread.sources.contains(&source) {
         spread.sources.push(source);
     }
-    let mut raise = |reason: String, to: Option<PriorityLevel>| {
+    let mut raise = |reason: String, to: PriorityLevel| {
         let key = reason.split(':').next().unwrap_or_default().to_string();
         if case.reasons.iter().any(|r| r.starts_with(&key)) {
             return;
         }
         case.reasons.push(reason);
-        case.priority = to.unwrap_or_else(|| bump(case.priority)).min(case.priority);
+        case.priority = to.min(case.priority);
         case.priority_score = case.priority_score.max(if case.priority == PriorityLevel::P1 { 90 } else { 75 });
     };
     let s = case.spread.clone();
     if s.authors as i64 >= SPREADING_AUTHORS {
-        raise(format!("spreading: {} authors", s.authors), None);
+        raise(format!("spreading: {} authors", s.authors), PriorityLevel::P2);
     }
-    if s.authors as i64 >= VIRAL_AUTHORS || s.reach >= VIRAL_REACH || s.sources.len() >= VIRAL_SOURCES {
-        raise(format!("viral: {} authors, reach {}, {} networks", s.authors, s.reach, s.sources.len()), Some(PriorityLevel::P1));
-    }
-}
-
-fn bump(level: PriorityLevel) -> PriorityLevel {
-    match level {
-        PriorityLevel::P4 => PriorityLevel::P3,
-        PriorityLevel::P3 => PriorityLevel::P2,
-        _ => PriorityLevel::P1,
+    let carried = s.authors as i64 >= VIRAL_MIN_AUTHORS && (s.reach >= VIRAL_REACH || s.sources.len() >= VIRAL_SOURCES);
+    if s.authors as i64 >= VIRAL_AUTHORS || carried {
+        raise(format!("viral: {} authors, reach {}, {} networks", s.authors, s.reach, s.sources.len()), PriorityLevel::P1);
     }
 }
 
