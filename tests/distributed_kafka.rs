@@ -7,7 +7,9 @@
 //! - `kill -9` of the core mid-stream, restart → every post scored, no duplicate rows or cases;
 //! - two core processes in one group share the partitions, each post processed once in effect;
 //! - malformed and oversized messages go to the dead-letter topic with their reason and
-//!   stage, while the rest flows.
+//!   stage, while the rest flows;
+//! - the sinks role stores in ClickHouse as well (`HEARKEN_TEST_CLICKHOUSE`, a database per
+//!   test): every post once, every case and audit event.
 //!
 //! The tests run one at a time (they start several processes each) and wait generously:
 //! debug builds on two shared cores are slow, and no test asserts a speed.
@@ -63,9 +65,8 @@ impl Setup {
         let (raw, scored, cases, dead) =
             (format!("{base}_raw"), format!("{base}_scored"), format!("{base}_cases"), format!("{base}_dead"));
         let data = dir.join("data");
-        // `mode = "distributed"` requires a [clickhouse] section; the sinks role of this build
-        // writes the embedded stores, so a test server is used only when there is one.
-        let clickhouse = std::env::var(support::CLICKHOUSE_ENV).unwrap_or_else(|_| "http://127.0.0.1:9".into());
+        // The sinks role stores in ClickHouse too: each test in its own database.
+        let clickhouse = support::clickhouse_url();
         let config = dir.join("hearken.toml");
         std::fs::write(
             &config,
@@ -96,6 +97,9 @@ partitions = {partitions}
 
 [clickhouse]
 url = "{clickhouse}"
+database = "{base}"
+batch_rows = 20000
+batch_ms = 500
 "#,
                 data = data.display(),
                 capacity = pipeline.0,
@@ -153,6 +157,13 @@ url = "{clickhouse}"
         let Ok(conn) = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else { return 0 };
         conn.busy_timeout(Duration::from_secs(10)).unwrap();
         conn.query_row("SELECT count(*) FROM posts", [], |r| r.get::<_, i64>(0)).map(|n| n as usize).unwrap_or(0)
+    }
+
+    /// `SELECT count(), uniqExact(key) FROM table FINAL` in the test's ClickHouse database.
+    fn clickhouse_counts(&self, table: &str, key: &str) -> (u64, u64) {
+        let sql = format!("SELECT count(), uniqExact({key}) FROM {}.{table} FINAL", self.group);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(support::clickhouse_client().query(&sql).fetch_one::<(u64, u64)>()).unwrap()
     }
 
     fn client(&self) -> ClientConfig {
@@ -458,6 +469,14 @@ fn a_hundred_thousand_posts_are_scored_and_stored_once() {
     let events = setup.messages_in(&setup.cases, cases);
     assert!(events.len() >= cases, "{} case events for {cases} cases", events.len());
     assert!(events.iter().all(|e| e.key.as_deref().is_some_and(|k| !k.is_empty()) && e.headers.contains_key("hearken-event")));
+    // ClickHouse holds every post once, every case, and the case store's audit trail
+    // (the sinks role confirmed its offsets only after ClickHouse had the rows).
+    assert_eq!(setup.clickhouse_counts("posts", "uid"), (N as u64, N as u64), "ClickHouse posts (rows, distinct uids)");
+    assert_eq!(setup.clickhouse_counts("cases", "case_id"), (cases as u64, cases as u64), "ClickHouse cases");
+    let conn = rusqlite::Connection::open(setup.data.join("cases.sqlite")).unwrap();
+    let audit: i64 = conn.query_row("SELECT count(*) FROM case_events", [], |r| r.get(0)).unwrap();
+    let (events_rows, _) = setup.clickhouse_counts("case_events", "case_id");
+    assert_eq!(events_rows, audit as u64, "ClickHouse case_events against the case store's audit trail");
 }
 
 #[test]

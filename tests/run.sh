@@ -174,9 +174,11 @@ export HEARKEN_TEST_KAFKA="127.0.0.1:$KAFKA_PORT"
 export HEARKEN_TEST_CLICKHOUSE="http://127.0.0.1:$CH_HTTP_PORT"
 
 # ---- 3. test -----------------------------------------------------------------------
-log "test: cargo test --workspace --no-fail-fast (HEARKEN_TEST_KAFKA=$HEARKEN_TEST_KAFKA HEARKEN_TEST_CLICKHOUSE=$HEARKEN_TEST_CLICKHOUSE)"
+log "test: cargo test --workspace --no-fail-fast $* (HEARKEN_TEST_KAFKA=$HEARKEN_TEST_KAFKA HEARKEN_TEST_CLICKHOUSE=$HEARKEN_TEST_CLICKHOUSE)"
 status=0
-cargo test --workspace --no-fail-fast || status=$?
+# Arguments go to cargo test: `bash tests/run.sh --test distributed_kafka` runs one file
+# against the same services. With none (the README's command, CI) it is the whole suite.
+cargo test --workspace --no-fail-fast "$@" || status=$?
 if [[ $status -ne 0 ]]; then
     show_logs "$CH_DIR/log/server.err.log" "$KAFKA_DIR/tansu.log"
 fi

@@ -118,13 +118,34 @@ impl Positioned for Scored {
 }
 
 /// Where a stage's output goes for good: the embedded stores, a Kafka topic (distributed
-/// mode), ClickHouse. `write_batch` runs on a blocking thread and returns only once the
-/// batch is durable there — the sink stage then acknowledges the batch's positions, which
-/// is what lets a Kafka consumer commit its offsets. A batch that fails is not
+/// mode), ClickHouse. `write_batch` runs on a blocking thread. Once the sink says what it
+/// was given is [`durable`](Sink::durable), the sink stage acknowledges those positions —
+/// which is what lets a Kafka consumer commit its offsets. A batch that fails is not
 /// acknowledged: the stage stops, and what it held is read again after a restart.
+///
+/// Most sinks are durable when `write_batch` returns. A sink that gathers rows into
+/// larger inserts (ClickHouse wants few, large ones) says it is not, tells the stage
+/// when its buffer is due ([`next_flush`](Sink::next_flush)), and the stage calls
+/// [`flush`](Sink::flush) then even when no input comes: positions are acknowledged late,
+/// never early.
 pub trait Sink: Send + 'static {
     type Item: Positioned + Send + 'static;
     fn write_batch(&mut self, batch: Vec<Self::Item>) -> anyhow::Result<BatchOutcome>;
+
+    /// Whether everything written so far is stored for good.
+    fn durable(&self) -> bool {
+        true
+    }
+
+    /// When buffered writes are due; `None` when nothing is buffered.
+    fn next_flush(&self) -> Option<std::time::Instant> {
+        None
+    }
+
+    /// Stores what is buffered; afterwards the sink is durable.
+    fn flush(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 impl Sink for EmbeddedSink {
@@ -177,10 +198,33 @@ pub fn spawn_sink<S: Sink>(
     mut acknowledge: Option<Acknowledge>,
 ) -> tokio::task::JoinHandle<anyhow::Result<()>> {
     let batch_size = batch_size.max(1);
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut batch = Vec::with_capacity(batch_size);
-        let mut positions = Vec::with_capacity(batch_size);
-        while let Some(first) = from.blocking_recv() {
+        // Positions written but not yet durable in a buffering sink.
+        let mut pending: Vec<Position> = Vec::new();
+        let acknowledging = acknowledge.is_some();
+        let mut ack = |sink: &S, pending: &mut Vec<Position>| {
+            if let Some(ack) = acknowledge.as_mut() {
+                if sink.durable() && !pending.is_empty() {
+                    ack(pending);
+                    pending.clear();
+                }
+            }
+        };
+        loop {
+            let first = match sink.next_flush() {
+                None => from.blocking_recv(),
+                Some(due) => match runtime.block_on(tokio::time::timeout_at(due.into(), from.recv())) {
+                    Ok(item) => item,
+                    Err(_elapsed) => {
+                        sink.flush()?;
+                        ack(&sink, &mut pending);
+                        continue;
+                    }
+                },
+            };
+            let Some(first) = first else { break };
             batch.push(first);
             while batch.len() < batch_size {
                 match from.try_recv() {
@@ -189,16 +233,16 @@ pub fn spawn_sink<S: Sink>(
                 }
             }
             let items = batch.len() as u64;
-            if acknowledge.is_some() {
-                positions.clear();
-                positions.extend(batch.iter().map(|i| i.position().clone()));
+            if acknowledging {
+                pending.extend(batch.iter().map(|i| i.position().clone()));
             }
             let outcome = sink.write_batch(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))?;
             counters.add(&outcome, items);
-            if let Some(ack) = acknowledge.as_mut() {
-                ack(&positions);
-            }
+            ack(&sink, &mut pending);
         }
+        // The input is closed and drained: store what a buffering sink still holds.
+        sink.flush()?;
+        ack(&sink, &mut pending);
         Ok(())
     })
 }

@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use rdkafka::message::BorrowedMessage;
 use rdkafka::Message;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -24,7 +26,9 @@ use crate::config::{Config, KafkaConfig, TopicsConfig};
 use crate::model::{CaseEvent, CaseEventKind};
 use crate::pipeline::dead_letter::DeadLetter;
 use crate::pipeline::{self, Counters, EmbeddedSink, Scored, Sink};
-use crate::sinks::{BatchOutcome, DataDir};
+use crate::sinks::clickhouse::ClickHouseSink;
+use crate::sinks::pseudonym::Pseudonymizer;
+use crate::sinks::{BatchOutcome, CaseStore, DataDir};
 use crate::transport::kafka::{self, Outgoing, Publisher};
 use crate::transport::topic_sink::dead_letter_message;
 use crate::transport::wire;
@@ -50,14 +54,12 @@ pub fn decode_scored(topic: &str, message: &BorrowedMessage<'_>) -> Scored {
 
 /// Every store a scored post goes to. A batch is confirmed (and its offsets committed)
 /// only when all of them have it.
-///
-/// The ClickHouse sink (`crate::sinks::clickhouse`) plugs in here, beside the embedded
-/// stores: a field built in [`run`], written in [`StoreSinks::write_batch`] after the
-/// embedded write (it is async: `self.runtime.block_on(clickhouse.write(..))`, then
-/// `flush()` so the batch is in ClickHouse before it is confirmed).
 pub struct StoreSinks {
     /// The tantivy index and the SQLite case store under `data_dir`.
     pub embedded: EmbeddedSink,
+    /// ClickHouse, when `[clickhouse]` is configured: every scored post, and the cases
+    /// and audit events the case store records (see [`ClickHouseMirror`]).
+    clickhouse: Option<ClickHouseMirror>,
     publisher: Publisher,
     topics: TopicsConfig,
     runtime: tokio::runtime::Handle,
@@ -78,8 +80,118 @@ impl Sink for StoreSinks {
         if !dead.is_empty() {
             self.publisher.send_all_blocking(&self.runtime, dead)?;
         }
-        self.embedded.write_with_retry(posts)
+        if let Some(ch) = self.clickhouse.as_mut() {
+            let scored = posts.iter().filter_map(|p| match p {
+                Scored::Post { scored, .. } => Some(scored),
+                Scored::Rejected { .. } => None,
+            });
+            self.runtime.block_on(ch.sink.write(scored, &[], &[]))?;
+        }
+        let outcome = self.embedded.write_with_retry(posts)?;
+        if let Some(ch) = self.clickhouse.as_mut() {
+            ch.copy_case_changes(&mut self.embedded, &self.runtime)?;
+        }
+        Ok(outcome)
     }
+
+    fn durable(&self) -> bool {
+        self.clickhouse.as_ref().is_none_or(|ch| ch.sink.buffered() == 0)
+    }
+
+    fn next_flush(&self) -> Option<std::time::Instant> {
+        self.clickhouse.as_ref().and_then(|ch| ch.sink.next_flush()).map(Instant::into_std)
+    }
+
+    fn flush(&mut self) -> anyhow::Result<()> {
+        if let Some(ch) = self.clickhouse.as_mut() {
+            ch.flush(&mut self.embedded, &self.runtime)?;
+        }
+        Ok(())
+    }
+}
+
+/// Copies what the sinks role stores into ClickHouse: the scored posts as they pass, and
+/// the cases with their audit trail from the case store, which decides them.
+///
+/// Case changes are read from the case store's `case_events` after a checkpoint
+/// (`clickhouse:case_events`) that moves only once ClickHouse has the rows, so a crash
+/// sends some again — harmless, the tables replace rows by case id and version.
+/// The sink gathers rows into inserts of `clickhouse.batch_rows` or every
+/// `clickhouse.batch_ms`; until then the batch's Kafka offsets wait (see [`Sink::durable`]).
+struct ClickHouseMirror {
+    sink: ClickHouseSink,
+    /// Last `case_events` row handed to the sink, and the last one known stored.
+    events_read: i64,
+    events_stored: i64,
+}
+
+const CLICKHOUSE_EVENTS_STREAM: &str = "clickhouse:case_events";
+
+impl ClickHouseMirror {
+    fn new(sink: ClickHouseSink, store: &CaseStore) -> anyhow::Result<ClickHouseMirror> {
+        let after = store.checkpoint(CLICKHOUSE_EVENTS_STREAM)? as i64;
+        Ok(ClickHouseMirror { sink, events_read: after, events_stored: after })
+    }
+
+    /// Hands the case events recorded since the last call, and those cases' current
+    /// state, to the sink.
+    fn copy_case_changes(&mut self, embedded: &mut EmbeddedSink, runtime: &tokio::runtime::Handle) -> anyhow::Result<()> {
+        let (last, events) = new_case_events(embedded.store.connection(), self.events_read)?;
+        if events.is_empty() {
+            if self.sink.buffered() == 0 {
+                self.record_stored(embedded)?;
+            }
+            return Ok(());
+        }
+        let mut ids: Vec<&str> = events.iter().map(|e| e.case_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut cases = Vec::with_capacity(ids.len());
+        for id in ids {
+            // A case erased since its events were read has nothing left to copy.
+            if let Some(case) = embedded.store.case(id)? {
+                cases.push(case);
+            }
+        }
+        self.events_read = last;
+        if runtime.block_on(self.sink.write(std::iter::empty(), &cases, &events))?.is_yes() {
+            self.record_stored(embedded)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, embedded: &mut EmbeddedSink, runtime: &tokio::runtime::Handle) -> anyhow::Result<()> {
+        runtime.block_on(self.sink.flush())?;
+        self.record_stored(embedded)
+    }
+
+    /// Everything handed over is in ClickHouse: move the case-event checkpoint.
+    fn record_stored(&mut self, embedded: &mut EmbeddedSink) -> anyhow::Result<()> {
+        if self.events_read > self.events_stored {
+            embedded.store.connection().execute(
+                "INSERT INTO checkpoints (stream, offset) VALUES (?1, ?2)
+                 ON CONFLICT(stream) DO UPDATE SET offset = max(offset, excluded.offset)",
+                params![CLICKHOUSE_EVENTS_STREAM, self.events_read],
+            )?;
+            self.events_stored = self.events_read;
+        }
+        Ok(())
+    }
+}
+
+/// The case store's audit events after row `after`, with the last row read.
+fn new_case_events(conn: &Connection, after: i64) -> anyhow::Result<(i64, Vec<CaseEvent>)> {
+    let mut stmt = conn.prepare_cached("SELECT rowid, body FROM case_events WHERE rowid > ?1 ORDER BY rowid")?;
+    let mut rows = stmt.query([after])?;
+    let (mut last, mut events) = (after, Vec::new());
+    while let Some(row) = rows.next()? {
+        last = row.get(0)?;
+        let body: String = row.get(1)?;
+        let event: CaseEvent = serde_json::from_str(&body)
+            .map_err(|e| anyhow::anyhow!("case store: audit event row {last} is not a case event ({e}); the store may be from a newer hearken"))?;
+        events.push(event);
+    }
+    Ok((last, events))
 }
 
 pub async fn run(config: &Config, kafka: &KafkaConfig, mut stop: watch::Receiver<bool>, counters: Arc<Counters>) -> anyhow::Result<String> {
@@ -95,8 +207,23 @@ pub async fn run(config: &Config, kafka: &KafkaConfig, mut stop: watch::Receiver
             .collect::<anyhow::Result<Vec<_>>>()?;
         embedded.store.send_to_webhook(events);
     }
+    let clickhouse = match &config.clickhouse {
+        Some(c) => {
+            let pseudonyms = Pseudonymizer::from_env()?;
+            let sink = ClickHouseSink::connect(c, pseudonyms).await?;
+            eprintln!("hearken: sinks: also storing in ClickHouse {} (database {})", c.url, c.database);
+            Some(ClickHouseMirror::new(sink, &embedded.store)?)
+        }
+        None => None,
+    };
     let publisher = Publisher::new(kafka)?;
-    let sinks = StoreSinks { embedded, publisher: publisher.clone(), topics: kafka.topics.clone(), runtime: tokio::runtime::Handle::current() };
+    let sinks = StoreSinks {
+        embedded,
+        clickhouse,
+        publisher: publisher.clone(),
+        topics: kafka.topics.clone(),
+        runtime: tokio::runtime::Handle::current(),
+    };
     let topic = kafka.topics.scored.clone();
     let (input, from_reader) = mpsc::channel(config.pipeline.channel_capacity.max(1));
     let reader = {

@@ -213,7 +213,12 @@ impl ClickHouseSink {
     /// `batch_ms`, inserts them all (retrying until ClickHouse takes them: this call then
     /// blocks, which is the backpressure). Returns whether everything written so far is
     /// now stored.
-    pub async fn write(&mut self, posts: &[ScoredPost], cases: &[Case], events: &[CaseEvent]) -> anyhow::Result<Flushed> {
+    pub async fn write<'a>(
+        &mut self,
+        posts: impl IntoIterator<Item = &'a ScoredPost>,
+        cases: &[Case],
+        events: &[CaseEvent],
+    ) -> anyhow::Result<Flushed> {
         let now = OffsetDateTime::now_utc();
         let version = now.unix_timestamp_nanos().max(0) as u64;
         for scored in posts {
