@@ -1,44 +1,25 @@
 //! Stories and cases: which case a scored post opens or joins.
 //!
-//! A case is one story about one entity. The entity is the most specific one the post
-//! names (a clinician before their hospital). A post joins an open case of that entity
-//! when it replies to one of the case's posts, is a near-duplicate or quote of one of
-//! them (a reshare), or comes from the same author; otherwise a complaint opens a new case.
+//! A case is one story about one entity. The entity is the most specific one the opening
+//! post names (a clinician before their hospital). A post joins an open story when it
+//! replies to or quotes one of its posts, reshares or mentions one of its authors, comes
+//! from the same author, is a near-duplicate, or tells the same story in new words
+//! ([`stories`] says how each is found); otherwise a complaint opens a new case.
 //! Noise never opens a case, but a reshare judged `duplicate` still joins the story it
 //! copies: spread is what turns one angry post into an emergency.
 
 pub mod spike;
+pub mod stories;
 
-use crate::core::noise::simhash;
-use crate::core::Text;
-use crate::model::{Assessment, EntityKind, EntityMatch, EntityRef, NoiseReason, Post};
+use crate::model::{Assessment, EntityKind, EntityMatch, EntityRef, NoiseReason};
 
-/// SimHash bits within which a post counts as the same text as a case's post. Looser than
-/// the noise filter's: a quote with a few words of commentary still belongs to the story.
-pub const STORY_NEAR_BITS: u32 = 12;
+pub use stories::{JoinReason, PostFeatures, StoryIndex, STORY_NEAR_BITS, STORY_WINDOW_DAYS};
 
 /// The entity a case about this post is filed under.
 pub fn case_entity(entities: &[EntityMatch]) -> Option<EntityRef> {
     [EntityKind::Clinician, EntityKind::Hospital, EntityKind::Keyword].into_iter().find_map(|kind| {
         entities.iter().find(|m| m.kind == kind).map(|m| EntityRef { kind, id: m.id.clone() })
     })
-}
-
-/// What the case logic needs to know about a post, computed once.
-pub struct StoryKey {
-    pub entity: Option<EntityRef>,
-    pub simhash: u64,
-    pub author: Option<String>,
-}
-
-impl StoryKey {
-    pub fn of(post: &Post, assessment: &Assessment) -> StoryKey {
-        StoryKey {
-            entity: case_entity(&assessment.entities),
-            simhash: simhash(&Text::new(&post.text)),
-            author: post.author.as_ref().and_then(|a| a.handle.clone().or_else(|| a.id.clone())),
-        }
-    }
 }
 
 /// May this post take part in a case at all, and may it open one?

@@ -8,10 +8,17 @@
 //! officer sees why a post is at the top of the queue. The score maps to P1..P4;
 //! posts at or above `escalate_at` go to the CRM at once. Posts that are not relevant
 //! (noise, or naming none of the hospital's entities) are P4 and never escalate.
+//!
+//! P1 means "act now", so points alone do not make it: a post is P1 only when its worst
+//! category is severe (harm, legal threat, privacy, misdiagnosis) *and* something makes
+//! it urgent — a clinician named, an author with a wide reach, or a post many people
+//! engage with. A severe complaint from a small account naming nobody is P2; a story
+//! becomes P1 when it spreads (the case store raises it). A complaint that reads
+//! positive overall (the detector's mixed posts: praise with a gripe) stays at P3 or below.
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Category, Complaint, EntityKind, EntityMatch, Post, Priority, PriorityLevel, Sentiment};
+use crate::model::{Category, Complaint, EntityKind, EntityMatch, Post, Priority, PriorityLevel, Sentiment, SentimentLabel};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -44,6 +51,11 @@ const NEGATIVITY: f32 = 10.0;
 /// how negative it is.
 const NEGATIVE_NOT_COMPLAINT: f32 = 25.0;
 const CLINICIAN: u32 = 12;
+/// Severity from which a category may make a post P1 (see `severity`).
+const SEVERE: u32 = 30;
+/// Reach and engagement from which a severe complaint is urgent.
+const URGENT_REACH: u64 = 10_000;
+const URGENT_ENGAGEMENT: u64 = 1_000;
 
 /// How much a category adds: what can hurt patients or the hospital most comes first.
 pub fn severity(cat: Category) -> u32 {
@@ -95,6 +107,7 @@ impl PriorityRules {
         }
         let mut score = 0u32;
         let mut reasons = Vec::new();
+        let mut worst_severity = 0;
         let negativity = (-sentiment.compound).clamp(0.0, 1.0);
         if complaint.is_complaint {
             score += (COMPLAINT + CONFIDENCE * complaint.score.clamp(0.0, 1.0)).round() as u32;
@@ -102,6 +115,7 @@ impl PriorityRules {
             cats.sort_by_key(|&c| std::cmp::Reverse(severity(c)));
             cats.dedup();
             if let Some(&worst) = cats.first() {
+                worst_severity = severity(worst);
                 score += severity(worst);
                 let more = (cats.len() as u32 - 1) * MORE_CATEGORY;
                 score += more.min(MORE_CATEGORIES_MAX);
@@ -131,12 +145,20 @@ impl PriorityRules {
             reasons.push(format!("engagement {}", human(engagement)));
         }
         let score = score.min(100);
-        let level = match score {
+        let mut level = match score {
             s if s >= P1_AT => PriorityLevel::P1,
             s if s >= P2_AT => PriorityLevel::P2,
             s if s >= P3_AT => PriorityLevel::P3,
             _ => PriorityLevel::P4,
         };
+        let urgent = entities.iter().any(|e| e.kind == EntityKind::Clinician) || reach >= URGENT_REACH || engagement >= URGENT_ENGAGEMENT;
+        if level == PriorityLevel::P1 && !(worst_severity >= SEVERE && urgent) {
+            level = PriorityLevel::P2;
+        }
+        if sentiment.label == SentimentLabel::Positive && level < PriorityLevel::P3 {
+            level = PriorityLevel::P3;
+            reasons.push("reads positive".to_string());
+        }
         let escalate = level <= self.config.escalate_at;
         (Priority { level, score: score as u8, reasons }, escalate)
     }
@@ -162,7 +184,7 @@ fn human(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Author, CategoryHit, SentimentLabel, SourceMetrics};
+    use crate::model::{Author, CategoryHit, SourceMetrics};
 
     fn post(followers: u64, likes: u64) -> Post {
         let mut p = Post::from_json_line(r#"{"id":"1","text":"x"}"#).unwrap();
@@ -172,7 +194,13 @@ mod tests {
     }
 
     fn sentiment(compound: f32) -> Sentiment {
-        let label = if compound < -0.05 { SentimentLabel::Negative } else { SentimentLabel::Neutral };
+        let label = if compound < -0.05 {
+            SentimentLabel::Negative
+        } else if compound > 0.05 {
+            SentimentLabel::Positive
+        } else {
+            SentimentLabel::Neutral
+        };
         Sentiment { compound, label }
     }
 
@@ -220,6 +248,27 @@ mod tests {
         assert_eq!(all.level, PriorityLevel::P1);
         assert_eq!(all.score, 100);
         assert!(esc);
+    }
+
+    #[test]
+    fn p1_needs_a_severe_category_and_something_urgent() {
+        // Severe, very negative, but a small account naming nobody: look today, not now.
+        let (alone, _) = rank(&[Category::TreatmentHarm, Category::Misdiagnosis], -0.9, &[], 300, 5);
+        assert_eq!(alone.level, PriorityLevel::P2, "{alone:?}");
+        let (named, _) = rank(&[Category::TreatmentHarm, Category::Misdiagnosis], -0.9, &clinician(), 300, 5);
+        assert_eq!(named.level, PriorityLevel::P1, "{named:?}");
+        let (wide, _) = rank(&[Category::LegalThreat], -0.7, &[], 48_000, 20);
+        assert_eq!(wide.level, PriorityLevel::P1, "{wide:?}");
+        // However far it travels, a complaint about food is not an emergency.
+        let (food, _) = rank(&[Category::Food, Category::Billing], -0.9, &clinician(), 2_000_000, 50_000);
+        assert_eq!(food.level, PriorityLevel::P2, "{food:?}");
+    }
+
+    #[test]
+    fn a_complaint_that_reads_positive_stays_low() {
+        let (mixed, _) = rank(&[Category::TreatmentHarm], 0.6, &clinician(), 0, 20);
+        assert_eq!(mixed.level, PriorityLevel::P3, "{mixed:?}");
+        assert!(mixed.reasons.contains(&"reads positive".to_string()));
     }
 
     #[test]

@@ -13,7 +13,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
 use crate::cases::spike::{self, SpikeConfig};
-use crate::cases::{self, StoryKey, StoryRole, STORY_NEAR_BITS};
+use crate::cases::{self, JoinReason, PostFeatures, StoryIndex, StoryRole, STORY_WINDOW_DAYS};
+use crate::core::Text;
 use crate::connectors::Position;
 use crate::model::{
     Assessment, Case, CaseEvent, CaseEventKind, CaseKind, CaseStatus, Category, EntityKind, EntityRef, Post, PriorityLevel,
@@ -38,14 +39,15 @@ pub struct BatchOutcome {
     pub cases_updated: u64,
 }
 
-/// Authors in one story from which a case is treated as spreading (one level up)…
+/// Authors in one story from which a case is spreading: P2 at least…
 const SPREADING_AUTHORS: i64 = 5;
-/// …and from which, or from this reach or this many networks, it is an emergency (P1).
+/// …and from which it is an emergency (P1), as it is when at least `VIRAL_MIN_AUTHORS`
+/// people have carried it to this combined reach or this many networks. One big account
+/// alone is not a spreading story (its post's own priority counts its reach).
 const VIRAL_AUTHORS: i64 = 15;
+const VIRAL_MIN_AUTHORS: i64 = 3;
 const VIRAL_REACH: u64 = 100_000;
 const VIRAL_SOURCES: usize = 3;
-/// A story stays joinable this long after its last post.
-const STORY_WINDOW_DAYS: i64 = 14;
 
 pub struct CaseStore {
     conn: Connection,
@@ -54,6 +56,8 @@ pub struct CaseStore {
     /// between the store and the webhook dispatcher.
     outbox_events: HashSet<CaseEventKind>,
     spikes: SpikeConfig,
+    /// The open stories, in memory, for finding the story a post continues (cases::stories).
+    stories: StoryIndex,
 }
 
 impl CaseStore {
@@ -65,12 +69,12 @@ impl CaseStore {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // SQLite's default page cache is 2 MB: at a few hundred MB of posts and trend
-        // facts, every insert into the uid indexes became a read from disk. 64 MB keeps
-        // the hot index pages in memory (a cap, not an allocation).
+        // SQLite's default page cache is 2 MB; a few hundred MB of posts and trend facts
+        // keep their hot index pages in memory with 64 MB (a cap, not an allocation).
         conn.pragma_update(None, "cache_size", -65_536)?;
-        let store = CaseStore { conn, outbox_events: HashSet::new(), spikes: SpikeConfig::default() };
+        let mut store = CaseStore { conn, outbox_events: HashSet::new(), spikes: SpikeConfig::default(), stories: StoryIndex::new() };
         store.migrate()?;
+        store.stories = rebuild_stories(&store.conn)?;
         Ok(store)
     }
 
@@ -179,10 +183,19 @@ impl CaseStore {
     /// `dead` are the positions of the batch's dead letters, remembered so that reading
     /// the same input again does not report them twice.
     pub fn commit_batch(&mut self, batch: &[&ScoredPost], dead: &[&Position], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
+        let result = self.commit_batch_inner(batch, dead, positions);
+        if result.is_err() {
+            // The transaction rolled back: forget what the index learnt from it.
+            self.stories = rebuild_stories(&self.conn)?;
+        }
+        result
+    }
+
+    fn commit_batch_inner(&mut self, batch: &[&ScoredPost], dead: &[&Position], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
         let tx = self.conn.transaction()?;
         let mut outcome = BatchOutcome::default();
         for scored in batch {
-            apply_post(&tx, &self.outbox_events, &self.spikes, scored, &mut outcome)?;
+            apply_post(&tx, &self.outbox_events, &self.spikes, &mut self.stories, scored, &mut outcome)?;
         }
         for p in dead {
             tx.prepare_cached("INSERT OR IGNORE INTO dead_letters (stream, offset) VALUES (?1, ?2)")?
@@ -318,6 +331,7 @@ fn apply_post(
     tx: &rusqlite::Transaction,
     outbox: &HashSet<CaseEventKind>,
     spikes: &SpikeConfig,
+    stories: &mut StoryIndex,
     scored: &ScoredPost,
     outcome: &mut BatchOutcome,
 ) -> anyhow::Result<()> {
@@ -329,8 +343,10 @@ fn apply_post(
     if super::erasure::is_erased(tx, post)? {
         return Ok(()); // erased on request: not stored again (sinks::erasure)
     }
-    let key = StoryKey::of(post, a);
     let at = post.created_at.unwrap_or_else(OffsetDateTime::now_utc);
+    let role = cases::role(a);
+    let entity = cases::case_entity(&a.entities);
+    let features = PostFeatures::of(post, a, &Text::new(&post.text), at.unix_timestamp());
     tx.prepare_cached(
         "INSERT INTO posts (uid, created_at, author, lang, relevant, noise, is_complaint, priority, simhash, reach, post, assessment)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -338,13 +354,13 @@ fn apply_post(
     .execute(params![
         uid,
         at.unix_timestamp(),
-        key.author,
+        stored_author(post),
         a.lang,
         a.relevant,
         a.noise.map(|n| n.as_str()),
         a.complaint.is_complaint,
         a.priority.level.as_str(),
-        key.simhash as i64,
+        features.simhash as i64,
         post.reach() as i64,
         serde_json::to_string(post)?,
         serde_json::to_string(a)?,
@@ -354,19 +370,20 @@ fn apply_post(
     outcome.relevant += a.relevant as u64;
     outcome.complaints += (a.relevant && a.complaint.is_complaint) as u64;
 
-    let role = cases::role(a);
-    if let (StoryRole::Opens | StoryRole::JoinsOnly, Some(entity)) = (role, &key.entity) {
-        match find_story(tx, post, &key, entity, at)? {
-            Some(mut case) => {
-                join_case(tx, outbox, &mut case, scored, at)?;
+    if let (StoryRole::Opens | StoryRole::JoinsOnly, Some(entity)) = (role, &entity) {
+        match find_story(tx, stories, &features)? {
+            Some((mut case, reason)) => {
+                tracing::debug!(post = %features.uid, case = %case.id, reason = reason.as_str(), "post joins a story");
+                join_case(tx, outbox, stories, &mut case, scored, &features, reason, at)?;
                 outcome.cases_updated += 1;
             }
             None if role == StoryRole::Opens => {
-                open_case(tx, outbox, scored, entity.clone(), at)?;
+                open_case(tx, outbox, stories, scored, &features, entity.clone(), at)?;
                 outcome.cases_opened += 1;
             }
             None => {}
         }
+        stories.observe(&features);
     }
     if a.relevant && (a.complaint.is_complaint || a.sentiment.label == SentimentLabel::Negative) {
         outcome.cases_opened += count_negative(tx, outbox, spikes, scored, at)?;
@@ -474,37 +491,74 @@ fn open_spike_case(
     record_event(tx, outbox, &case, CaseEventKind::Opened, "hearken", at, None, Some(scored))
 }
 
-/// The open case of this entity whose story the post continues, if any.
-fn find_story(tx: &rusqlite::Transaction, post: &Post, key: &StoryKey, entity: &EntityRef, at: OffsetDateTime) -> anyhow::Result<Option<Case>> {
-    if let Some(parent) = &post.reply_to {
-        let parent_uid = format!("{}:{parent}", post.source.unwrap_or(crate::model::Source::Replay).as_str());
-        let case_id: Option<Option<String>> =
-            tx.query_row("SELECT case_id FROM posts WHERE uid = ?1", [&parent_uid], |r| r.get(0)).optional()?;
-        if let Some(Some(id)) = case_id {
-            if let Some(case) = load_case(tx, &id)?.filter(|c| !c.status.is_closed()) {
-                return Ok(Some(case));
-            }
-        }
-    }
-    let since = (at - time::Duration::days(STORY_WINDOW_DAYS)).unix_timestamp();
-    let mut stmt = tx.prepare_cached(
-        "SELECT p.case_id, p.simhash, p.author FROM posts p JOIN cases c ON c.id = p.case_id
-         WHERE c.entity_kind = ?1 AND c.entity_id = ?2 AND c.status NOT IN ('resolved', 'dismissed') AND c.updated_at >= ?3
-         ORDER BY c.updated_at DESC",
-    )?;
-    let mut rows = stmt.query(params![entity.kind.as_str(), entity.id, since])?;
-    while let Some(row) = rows.next()? {
-        let (case_id, simhash, author): (String, i64, Option<String>) = (row.get(0)?, row.get(1)?, row.get(2)?);
-        let near = ((simhash as u64) ^ key.simhash).count_ones() <= STORY_NEAR_BITS;
-        let same_author = author.is_some() && author == key.author;
-        if near || same_author {
-            return load_case(tx, &case_id);
+/// The open case whose story the post continues, if any (cases::stories). A case the
+/// index still holds but that was closed since (by an officer, through another process) is
+/// forgotten and the next candidate tried.
+fn find_story(tx: &rusqlite::Transaction, stories: &mut StoryIndex, features: &PostFeatures) -> anyhow::Result<Option<(Case, JoinReason)>> {
+    for (case_id, reason) in stories.find(features) {
+        match load_case(tx, &case_id)? {
+            Some(case) if !case.status.is_closed() => return Ok(Some((case, reason))),
+            _ => stories.remove(&case_id),
         }
     }
     Ok(None)
 }
 
-fn open_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, scored: &ScoredPost, entity: EntityRef, at: OffsetDateTime) -> anyhow::Result<Case> {
+/// The author as the posts table keeps it (erasure looks authors up by it).
+fn stored_author(post: &Post) -> Option<String> {
+    post.author.as_ref().and_then(|a| a.handle.clone().or_else(|| a.id.clone()))
+}
+
+/// The story index as the store holds it: every open story case updated within the window
+/// before the newest post, with all its posts, and the term statistics of the posts in
+/// that window.
+fn rebuild_stories(conn: &Connection) -> anyhow::Result<StoryIndex> {
+    let mut index = StoryIndex::new();
+    let newest: Option<i64> = conn.query_row("SELECT max(created_at) FROM posts", [], |r| r.get(0))?;
+    let Some(newest) = newest else { return Ok(index) };
+    let since = newest - STORY_WINDOW_DAYS * 86_400;
+    let mut open: HashSet<String> = HashSet::new();
+    let mut stmt = conn.prepare("SELECT id, body FROM cases WHERE status NOT IN ('resolved', 'dismissed', 'merged') AND updated_at >= ?1")?;
+    let rows = stmt.query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (id, body) = row?;
+        let case: Case = serde_json::from_str(&body)?;
+        if case.kind == CaseKind::Story {
+            open.insert(id);
+        }
+    }
+    let mut stmt = conn.prepare(
+        "SELECT post, assessment, case_id, created_at FROM posts WHERE created_at >= ?1 OR case_id IN
+             (SELECT id FROM cases WHERE status NOT IN ('resolved', 'dismissed', 'merged') AND updated_at >= ?1)
+         ORDER BY created_at, rowid",
+    )?;
+    let rows = stmt.query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?)))?;
+    for row in rows {
+        let (post, assessment, case_id, at) = row?;
+        let (post, assessment): (Post, Assessment) = (serde_json::from_str(&post)?, serde_json::from_str(&assessment)?);
+        if cases::role(&assessment) == StoryRole::None || cases::case_entity(&assessment.entities).is_none() {
+            continue;
+        }
+        let features = PostFeatures::of(&post, &assessment, &Text::new(&post.text), at);
+        if let Some(id) = case_id.filter(|id| open.contains(id)) {
+            index.add(&id, &features);
+        }
+        if at >= since {
+            index.observe(&features);
+        }
+    }
+    Ok(index)
+}
+
+fn open_case(
+    tx: &rusqlite::Transaction,
+    outbox: &HashSet<CaseEventKind>,
+    stories: &mut StoryIndex,
+    scored: &ScoredPost,
+    features: &PostFeatures,
+    entity: EntityRef,
+    at: OffsetDateTime,
+) -> anyhow::Result<Case> {
     let (post, a) = (&scored.post, &scored.assessment);
     let uid = post.uid();
     let case = Case {
@@ -526,13 +580,24 @@ fn open_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, scored
     };
     let mut case = case;
     tx.prepare_cached("UPDATE posts SET case_id = ?1 WHERE uid = ?2")?.execute(params![case.id, uid])?;
-    update_spread(tx, &mut case, post, at)?;
+    let spread = stories.add(&case.id, features);
+    update_spread(&mut case, spread, post);
     save_case(tx, &case)?;
     record_event(tx, outbox, &case, CaseEventKind::Opened, "hearken", at, None, Some(scored))?;
     Ok(case)
 }
 
-fn join_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, case: &mut Case, scored: &ScoredPost, at: OffsetDateTime) -> anyhow::Result<()> {
+#[allow(clippy::too_many_arguments)]
+fn join_case(
+    tx: &rusqlite::Transaction,
+    outbox: &HashSet<CaseEventKind>,
+    stories: &mut StoryIndex,
+    case: &mut Case,
+    scored: &ScoredPost,
+    features: &PostFeatures,
+    reason: JoinReason,
+    at: OffsetDateTime,
+) -> anyhow::Result<()> {
     let (post, a) = (&scored.post, &scored.assessment);
     let uid = post.uid();
     let before = case.priority;
@@ -552,10 +617,12 @@ fn join_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, case: 
             }
         }
     }
-    update_spread(tx, case, post, at)?;
+    let spread = stories.add(&case.id, features);
+    update_spread(case, spread, post);
     case.updated_at = case.updated_at.max(at);
     case.version += 1;
-    record_event(tx, outbox, case, CaseEventKind::PostAdded, "hearken", at, None, Some(scored))?;
+    // The note says why the post belongs to the story, for the officer reading the trail.
+    record_event(tx, outbox, case, CaseEventKind::PostAdded, "hearken", at, Some(reason.as_str().to_string()), Some(scored))?;
     if case.priority < before {
         case.version += 1;
         let note = format!("{} → {}", before.as_str(), case.priority.as_str());
@@ -566,47 +633,31 @@ fn join_case(tx: &rusqlite::Transaction, outbox: &HashSet<CaseEventKind>, case: 
 
 /// Recomputes how far the story has spread, and raises its priority when the spread
 /// crosses a threshold: a story many people repeat is urgent even if each post is mild.
-fn update_spread(tx: &Connection, case: &mut Case, post: &Post, at: OffsetDateTime) -> anyhow::Result<()> {
-    let now = at.unix_timestamp();
-    let (authors, last_hour, reach): (i64, i64, i64) = tx.query_row(
-        "SELECT count(*), coalesce(sum(recent), 0), coalesce(sum(reach), 0) FROM (
-             SELECT author, max(reach) AS reach, max(created_at > ?2 - 3600 AND created_at <= ?2) AS recent
-             FROM posts WHERE case_id = ?1 AND author IS NOT NULL GROUP BY author)",
-        params![case.id, now],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
+fn update_spread(case: &mut Case, count: cases::stories::SpreadCount, post: &Post) {
     let spread = &mut case.spread;
-    spread.authors = authors as u32;
-    spread.authors_last_hour = last_hour as u32;
-    spread.reach = reach as u64;
+    spread.authors = count.authors;
+    spread.authors_last_hour = count.authors_last_hour;
+    spread.reach = count.reach;
     let source = post.source.unwrap_or(crate::model::Source::Replay);
     if !spread.sources.contains(&source) {
         spread.sources.push(source);
     }
-    let mut raise = |reason: String, to: Option<PriorityLevel>| {
+    let mut raise = |reason: String, to: PriorityLevel| {
         let key = reason.split(':').next().unwrap_or_default().to_string();
         if case.reasons.iter().any(|r| r.starts_with(&key)) {
             return;
         }
         case.reasons.push(reason);
-        case.priority = to.unwrap_or_else(|| bump(case.priority)).min(case.priority);
+        case.priority = to.min(case.priority);
         case.priority_score = case.priority_score.max(if case.priority == PriorityLevel::P1 { 90 } else { 75 });
     };
     let s = case.spread.clone();
     if s.authors as i64 >= SPREADING_AUTHORS {
-        raise(format!("spreading: {} authors", s.authors), None);
+        raise(format!("spreading: {} authors", s.authors), PriorityLevel::P2);
     }
-    if s.authors as i64 >= VIRAL_AUTHORS || s.reach >= VIRAL_REACH || s.sources.len() >= VIRAL_SOURCES {
-        raise(format!("viral: {} authors, reach {}, {} networks", s.authors, s.reach, s.sources.len()), Some(PriorityLevel::P1));
-    }
-    Ok(())
-}
-
-fn bump(level: PriorityLevel) -> PriorityLevel {
-    match level {
-        PriorityLevel::P4 => PriorityLevel::P3,
-        PriorityLevel::P3 => PriorityLevel::P2,
-        _ => PriorityLevel::P1,
+    let carried = s.authors as i64 >= VIRAL_MIN_AUTHORS && (s.reach >= VIRAL_REACH || s.sources.len() >= VIRAL_SOURCES);
+    if s.authors as i64 >= VIRAL_AUTHORS || carried {
+        raise(format!("viral: {} authors, reach {}, {} networks", s.authors, s.reach, s.sources.len()), PriorityLevel::P1);
     }
 }
 
