@@ -3,6 +3,11 @@
 //! The stages run in the order of the data flow in DESIGN.md; each is a module with its
 //! own tests. [`Scorer`] owns them all and is built once from the config; scoring a
 //! post folds its text once ([`normalize::Text`]) and every stage reads that.
+//!
+//! Every stage but one is a pure function of the post, so posts can be scored on many
+//! threads at once ([`Scorer::assess`]). The exception is the duplicate check of the noise
+//! filter, which remembers recent posts: [`Scorer::finish`] runs it, and calling it in
+//! stream order gives exactly the verdicts of scoring one post after another.
 
 pub mod complaint;
 pub mod entities;
@@ -12,13 +17,15 @@ pub mod normalize;
 pub mod priority;
 pub mod sentiment;
 
+use std::sync::{Mutex, PoisonError};
+
 use crate::config::CoreConfig;
-use crate::model::{Assessment, EntityKind, Post};
+use crate::model::{Assessment, Complaint, EntityKind, NoiseReason, Post, Sentiment};
 
 pub use complaint::ComplaintDetector;
 pub use entities::{EntitiesFile, EntityMatcher};
 pub use language::{Lang, LanguageDetector};
-pub use noise::NoiseFilter;
+pub use noise::{DuplicateMemory, NoiseFilter};
 pub use normalize::Text;
 pub use priority::PriorityRules;
 pub use sentiment::SentimentAnalyzer;
@@ -30,13 +37,29 @@ pub struct Scorer {
     sentiment: SentimentAnalyzer,
     complaints: ComplaintDetector,
     priority: PriorityRules,
+    /// Behind a lock so that [`Scorer::finish`] can take `&self`: one `Scorer` is shared by
+    /// every scoring thread.
+    duplicates: Mutex<DuplicateMemory>,
+}
+
+/// A post scored by every stateless stage: what [`Scorer::assess`] leaves for
+/// [`Scorer::finish`].
+pub struct Draft {
+    lang: Lang,
+    found: entities::Found,
+    sentiment: Sentiment,
+    complaint: Complaint,
+    names_entity: bool,
+    screened: noise::Screened,
 }
 
 impl Scorer {
     pub fn new(config: &CoreConfig, entities: &EntitiesFile) -> anyhow::Result<Scorer> {
+        let noise = NoiseFilter::new(&config.noise);
         Ok(Scorer {
             languages: LanguageDetector::new(&config.languages()?),
-            noise: NoiseFilter::new(&config.noise),
+            duplicates: Mutex::new(noise.new_memory()),
+            noise,
             entities: EntityMatcher::new(entities)?,
             sentiment: SentimentAnalyzer::new()?,
             complaints: ComplaintDetector::new()?,
@@ -51,9 +74,10 @@ impl Scorer {
     /// Replays the noise filter's memory from posts scored before a restart (oldest first),
     /// so a resumed stream gets the verdicts an uninterrupted one would.
     pub fn warm_up<'a>(&mut self, earlier: impl IntoIterator<Item = (&'a Post, &'a Assessment)>) {
+        let memory = self.duplicates.get_mut().unwrap_or_else(PoisonError::into_inner);
         for (post, assessment) in earlier {
-            if matches!(assessment.noise, None | Some(crate::model::NoiseReason::Duplicate)) {
-                self.noise.remember(post, &Text::new(&post.text));
+            if matches!(assessment.noise, None | Some(NoiseReason::Duplicate)) {
+                self.noise.remember(memory, post, &Text::new(&post.text));
             }
         }
     }
@@ -61,6 +85,13 @@ impl Scorer {
     /// Scores one post. `&mut self` because the noise filter remembers recent posts to
     /// spot duplicates.
     pub fn score(&mut self, post: &Post) -> Assessment {
+        let draft = self.assess(post);
+        let memory = self.duplicates.get_mut().unwrap_or_else(PoisonError::into_inner);
+        Self::complete(&self.priority, memory, post, draft)
+    }
+
+    /// Every stage that depends on the post alone; safe to run on many threads at once.
+    pub fn assess(&self, post: &Post) -> Draft {
         let text = Text::new(&post.text);
         let lang = self.languages.detect(&text, &post.text);
         let found = self.entities.find(&post.text);
@@ -70,9 +101,26 @@ impl Scorer {
             .matches
             .iter()
             .any(|m| matches!(m.kind, EntityKind::Hospital | EntityKind::Clinician | EntityKind::Keyword));
-        let noise = self.noise.judge(post, &text, names_entity, found.ambiguous);
+        let screened = self.noise.screen(post, &text, names_entity, found.ambiguous);
+        Draft { lang, found, sentiment, complaint, names_entity, screened }
+    }
+
+    /// The duplicate check and priority of an assessed post. Posts of one stream must be
+    /// finished in stream order: the duplicate check remembers them.
+    pub fn finish(&self, post: &Post, draft: Draft) -> Assessment {
+        let mut memory = self.duplicates.lock().unwrap_or_else(PoisonError::into_inner);
+        Self::complete(&self.priority, &mut memory, post, draft)
+    }
+
+    fn complete(priority: &PriorityRules, memory: &mut DuplicateMemory, post: &Post, draft: Draft) -> Assessment {
+        let Draft { lang, found, sentiment, complaint, names_entity, screened } = draft;
+        let noise = match screened {
+            noise::Screened::Noise(reason) => Some(reason),
+            noise::Screened::Candidate(f) if memory.check(f) => Some(NoiseReason::Duplicate),
+            noise::Screened::Candidate(_) | noise::Screened::Clean => None,
+        };
         let relevant = names_entity && noise.is_none();
-        let (priority, escalate) = self.priority.rank(post, relevant, &found.matches, &sentiment, &complaint);
+        let (priority, escalate) = priority.rank(post, relevant, &found.matches, &sentiment, &complaint);
         Assessment {
             id: post.id.clone(),
             lang: lang.code().to_string(),

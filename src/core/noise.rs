@@ -36,10 +36,37 @@ impl Default for NoiseConfig {
     }
 }
 
+/// The stateless rules: off-topic, ambiguous, spam and advert verdicts, and the
+/// fingerprint a post is checked against the [`DuplicateMemory`] with.
 pub struct NoiseFilter {
     config: NoiseConfig,
-    /// (simhash, hash of uid) of recent posts, oldest first.
-    recent: VecDeque<(u64, u64)>,
+}
+
+/// What the stateless rules say about a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screened {
+    Noise(NoiseReason),
+    /// Clean unless the [`DuplicateMemory`] has seen it (or nearly it) recently.
+    Candidate(Fingerprint),
+    /// Clean; too short to be called a duplicate.
+    Clean,
+}
+
+/// What the duplicate check remembers of a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    simhash: u64,
+    /// FNV-1a of the post's uid: the same post seen again is not its own duplicate.
+    uid: u64,
+}
+
+/// The recent posts a duplicate is looked for among: the one piece of state in scoring.
+/// Posts must be checked in stream order for verdicts to be reproducible.
+pub struct DuplicateMemory {
+    window: usize,
+    near_bits: u32,
+    /// Fingerprints of recent candidates, oldest first.
+    recent: VecDeque<Fingerprint>,
 }
 
 const PROMO: &[&str] = &[
@@ -61,12 +88,27 @@ const GIVEAWAY: &[&str] = &[
 
 impl NoiseFilter {
     pub fn new(config: &NoiseConfig) -> NoiseFilter {
-        NoiseFilter { config: config.clone(), recent: VecDeque::with_capacity(config.duplicate_window.min(100_000)) }
+        NoiseFilter { config: config.clone() }
     }
 
-    pub fn judge(&mut self, post: &Post, text: &Text, names_entity: bool, ambiguous: bool) -> Option<NoiseReason> {
+    /// A memory sized by this filter's config.
+    pub fn new_memory(&self) -> DuplicateMemory {
+        DuplicateMemory::new(&self.config)
+    }
+
+    /// The whole verdict: the rules, then the duplicate check against `memory`.
+    pub fn judge(&self, memory: &mut DuplicateMemory, post: &Post, text: &Text, names_entity: bool, ambiguous: bool) -> Option<NoiseReason> {
+        match self.screen(post, text, names_entity, ambiguous) {
+            Screened::Noise(reason) => Some(reason),
+            Screened::Candidate(f) if memory.check(f) => Some(NoiseReason::Duplicate),
+            Screened::Candidate(_) | Screened::Clean => None,
+        }
+    }
+
+    /// The stateless rules; a post they pass is then checked for duplicates.
+    pub fn screen(&self, post: &Post, text: &Text, names_entity: bool, ambiguous: bool) -> Screened {
         if !names_entity {
-            return Some(if ambiguous { NoiseReason::AmbiguousEntity } else { NoiseReason::OffTopic });
+            return Screened::Noise(if ambiguous { NoiseReason::AmbiguousEntity } else { NoiseReason::OffTopic });
         }
         let (mut urls, mut hashtags, mut words, mut phones) = (0usize, 0usize, 0usize, 0usize);
         let mut last_hashtag_start = usize::MAX;
@@ -98,44 +140,60 @@ impl NoiseFilter {
         let giveaway = count(text, GIVEAWAY);
         let promo = count(text, PROMO);
         if giveaway >= 2 || (giveaway >= 1 && hashtags >= 3) || urls >= 3 || hashtags >= 6 && hashtags * 2 > words {
-            return Some(NoiseReason::Spam);
+            return Screened::Noise(NoiseReason::Spam);
         }
         if promo >= 2 || (promo >= 1 && (urls + phones) >= 1) {
-            return Some(NoiseReason::Advert);
+            return Screened::Noise(NoiseReason::Advert);
         }
-        if self.is_duplicate(post, text, words) {
-            return Some(NoiseReason::Duplicate);
-        }
-        None
+        self.candidate(post, text, words)
     }
 
     /// Remembers a post judged earlier (before a restart), so that duplicate verdicts after
     /// the restart are the ones an uninterrupted run would give.
-    pub fn remember(&mut self, post: &Post, text: &Text) {
+    pub fn remember(&self, memory: &mut DuplicateMemory, post: &Post, text: &Text) {
         let words = text.tokens.iter().filter(|t| t.kind == TokenKind::Word).count();
-        self.is_duplicate(post, text, words);
+        if let Screened::Candidate(f) = self.candidate(post, text, words) {
+            memory.check(f);
+        }
     }
 
-    fn is_duplicate(&mut self, post: &Post, text: &Text, words: usize) -> bool {
+    fn candidate(&self, post: &Post, text: &Text, words: usize) -> Screened {
         if words < self.config.duplicate_min_words || self.config.duplicate_window == 0 {
+            return Screened::Clean;
+        }
+        Screened::Candidate(Fingerprint { simhash: simhash(text), uid: fnv1a(post.uid().as_bytes()) })
+    }
+}
+
+impl DuplicateMemory {
+    pub fn new(config: &NoiseConfig) -> DuplicateMemory {
+        DuplicateMemory {
+            window: config.duplicate_window,
+            near_bits: config.near_duplicate_bits,
+            recent: VecDeque::with_capacity(config.duplicate_window.min(100_000)),
+        }
+    }
+
+    /// Whether a recent post (other than this one) has the same or nearly the same text;
+    /// the post is remembered either way, unless it was already.
+    pub fn check(&mut self, f: Fingerprint) -> bool {
+        if self.window == 0 {
             return false;
         }
-        let fingerprint = simhash(text);
-        let uid = fnv1a(post.uid().as_bytes());
         let mut duplicate = false;
-        for &(other, other_uid) in &self.recent {
-            if (other ^ fingerprint).count_ones() <= self.config.near_duplicate_bits {
-                if other_uid == uid {
+        for other in &self.recent {
+            if (other.simhash ^ f.simhash).count_ones() <= self.near_bits {
+                if other.uid == f.uid {
                     return false; // the same post again: already remembered, not a reshare
                 }
                 duplicate = true;
                 break;
             }
         }
-        if self.recent.len() == self.config.duplicate_window {
+        if self.recent.len() == self.window {
             self.recent.pop_front();
         }
-        self.recent.push_back((fingerprint, uid));
+        self.recent.push_back(f);
         duplicate
     }
 }
@@ -183,13 +241,19 @@ mod tests {
         Post::from_json_line(&serde_json::json!({"id": id, "text": text}).to_string()).unwrap()
     }
 
-    fn judge(f: &mut NoiseFilter, id: &str, s: &str) -> Option<NoiseReason> {
-        f.judge(&post(id, s), &Text::new(s), true, false)
+    fn judge(f: &mut (NoiseFilter, DuplicateMemory), id: &str, s: &str) -> Option<NoiseReason> {
+        f.0.judge(&mut f.1, &post(id, s), &Text::new(s), true, false)
+    }
+
+    fn filter() -> (NoiseFilter, DuplicateMemory) {
+        let f = NoiseFilter::new(&NoiseConfig::default());
+        let m = f.new_memory();
+        (f, m)
     }
 
     #[test]
     fn adverts_and_spam() {
-        let mut f = NoiseFilter::new(&NoiseConfig::default());
+        let mut f = filter();
         assert_eq!(judge(&mut f, "1", "Promo MCU diskon 30% di RS Omni! Hubungi 081234567890"), Some(NoiseReason::Advert));
         assert_eq!(judge(&mut f, "2", "GIVEAWAY! follow @rsomni and retweet to win #sehat #rs #promo #gratis"), Some(NoiseReason::Spam));
         assert_eq!(judge(&mut f, "3", "The nurses at RS Omni were kind to my mother"), None);
@@ -199,15 +263,15 @@ mod tests {
 
     #[test]
     fn off_topic_and_ambiguous() {
-        let mut f = NoiseFilter::new(&NoiseConfig::default());
+        let (f, mut m) = filter();
         let p = post("1", "nice weather");
-        assert_eq!(f.judge(&p, &Text::new(&p.text), false, false), Some(NoiseReason::OffTopic));
-        assert_eq!(f.judge(&p, &Text::new(&p.text), false, true), Some(NoiseReason::AmbiguousEntity));
+        assert_eq!(f.judge(&mut m, &p, &Text::new(&p.text), false, false), Some(NoiseReason::OffTopic));
+        assert_eq!(f.judge(&mut m, &p, &Text::new(&p.text), false, true), Some(NoiseReason::AmbiguousEntity));
     }
 
     #[test]
     fn exact_and_near_duplicates_but_not_the_same_post_twice() {
-        let mut f = NoiseFilter::new(&NoiseConfig::default());
+        let mut f = filter();
         let original = "Waited five hours at RS Omni emergency and nobody came to see my father";
         assert_eq!(judge(&mut f, "1", original), None);
         assert_eq!(judge(&mut f, "1", original), None, "reprocessing the same uid is not a duplicate");
