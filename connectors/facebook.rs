@@ -262,11 +262,13 @@ impl Facebook {
         let request = http.client().get(self.url(&self.config.page_id)).query(&[("fields", "followers_count,fan_count")]).bearer_auth(&self.token);
         match http.send(request).await.and_then(|f| f.json::<PageInfo>()) {
             Ok(p) => Ok(p.followers_count.or(p.fan_count)),
-            Err(e @ PollError::RateLimited(_)) => Err(e),
-            Err(e) => {
+            // A missing permission for the count is no reason to stop reading the feed;
+            // an outage or a throttle is, and the feed would hit it next anyway.
+            Err(e @ PollError::Refused(_)) => {
                 tracing::debug!("facebook:{}: the page's follower count is unavailable: {e}", self.config.name);
                 Ok(None)
             }
+            Err(e) => Err(e),
         }
     }
 }

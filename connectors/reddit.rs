@@ -211,12 +211,10 @@ fn fullname(v: &serde_json::Value) -> Option<String> {
     v.pointer("/data/name").and_then(|c| c.as_str()).map(str::to_string)
 }
 
-/// Oldest first: by time, then by fullname (base-36 ids grow with time).
+/// Oldest first: by fullname (base-36 ids grow with time, across subreddits), which a
+/// record too broken to have a time still has.
 fn order(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp::Ordering {
-    created(a)
-        .partial_cmp(&created(b))
-        .unwrap_or(std::cmp::Ordering::Equal)
-        .then_with(|| id_order(&fullname(a).unwrap_or_default(), &fullname(b).unwrap_or_default()))
+    id_order(fullname(a).as_deref().unwrap_or(""), fullname(b).as_deref().unwrap_or(""))
 }
 
 impl Reddit {
@@ -343,7 +341,7 @@ impl Network for Reddit {
                 }
             }
             if name.is_some() {
-                at = RedditCursor { before: name.clone(), created: created(&raw) };
+                at = RedditCursor { before: name.clone(), created: created(&raw).or(at.created) };
             }
             let item = if name.is_some() { record_item(&raw, "reddit thing", to_post) } else {
                 Item::Malformed { reason: "reddit thing without data.name".into(), raw: raw.to_string() }
