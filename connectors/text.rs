@@ -9,7 +9,7 @@ pub fn html_to_text(html: &str) -> String {
     if !html.contains('<') && !html.contains('&') {
         return html.trim().to_string();
     }
-    let text = html2text::config::plain_no_decorate()
+    let text = html2text::config::with_decorator(html2text::render::TrivialDecorator::new())
         .no_link_wrapping()
         .string_from_read(html.as_bytes(), 100_000)
         .unwrap_or_else(|_| html.to_string());
