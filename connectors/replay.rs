@@ -67,7 +67,7 @@ impl ReplaySource {
             }
             offset += n as u64;
             line_no += 1;
-            let position = Position { stream: self.stream.clone(), offset };
+            let position = Position::at(self.stream.clone(), offset);
             let text = String::from_utf8_lossy(&buf);
             let line = text.trim_end_matches(['\n', '\r']);
             if line.trim().is_empty() {

@@ -119,12 +119,54 @@ pub struct CasesConfig {
     pub spikes: SpikeConfig,
 }
 
-/// One connector. More kinds arrive with the connectors issue.
+/// One connector (`[[sources]]`, picked by `kind`). Each network's settings live next to
+/// its code in `connectors/`; secrets are named by environment variable, never written here.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SourceConfig {
     /// A JSONL file of posts, read once from its last checkpoint.
     Replay { path: PathBuf },
+    Mastodon(crate::connectors::mastodon::MastodonConfig),
+    Bluesky(crate::connectors::bluesky::BlueskyConfig),
+    Reddit(crate::connectors::reddit::RedditConfig),
+    Rss(crate::connectors::rss::RssConfig),
+    X(crate::connectors::x::XConfig),
+    Facebook(crate::connectors::facebook::FacebookConfig),
+    /// Posts pushed to `POST /api/ingest` (role `ingest`), spooled durably, then read here.
+    Webhook(crate::connectors::webhook_ingest::WebhookIngestConfig),
+}
+
+impl SourceConfig {
+    /// `kind:name` of a network source (its checkpoint key), None for files.
+    pub fn stream_key(&self) -> Option<String> {
+        match self {
+            SourceConfig::Replay { .. } => None,
+            SourceConfig::Mastodon(c) => Some(format!("mastodon:{}", c.name)),
+            SourceConfig::Bluesky(c) => Some(format!("bluesky:{}", c.name)),
+            SourceConfig::Reddit(c) => Some(format!("reddit:{}", c.name)),
+            SourceConfig::Rss(c) => Some(format!("rss:{}", c.name)),
+            SourceConfig::X(c) => Some(format!("x:{}", c.name)),
+            SourceConfig::Facebook(c) => Some(format!("facebook:{}", c.name)),
+            SourceConfig::Webhook(_) => Some("webhook:ingest".into()),
+        }
+    }
+
+    /// What is wrong with this entry, each problem prefixed with `at` (e.g. "sources[2]").
+    pub fn problems(&self, at: &str) -> Vec<String> {
+        match self {
+            SourceConfig::Replay { path } if !path.is_file() => {
+                vec![format!("{at}.path: {} is not a file; give the path of a JSONL file of posts", path.display())]
+            }
+            SourceConfig::Replay { .. } => vec![],
+            SourceConfig::Mastodon(c) => c.problems(at),
+            SourceConfig::Bluesky(c) => c.problems(at),
+            SourceConfig::Reddit(c) => c.problems(at),
+            SourceConfig::Rss(c) => c.problems(at),
+            SourceConfig::X(c) => c.problems(at),
+            SourceConfig::Facebook(c) => c.problems(at),
+            SourceConfig::Webhook(c) => c.problems(at),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -458,13 +500,13 @@ impl Config {
         if self.core.noise.near_duplicate_bits > 64 {
             out.push("core.noise.near_duplicate_bits must be between 0 and 64 (3 is a good start)".into());
         }
+        let mut streams = std::collections::HashSet::new();
         for (i, source) in self.sources.iter().enumerate() {
-            match source {
-                SourceConfig::Replay { path } if !path.is_file() => out.push(format!(
-                    "sources[{i}].path: {} is not a file; give the path of a JSONL file of posts",
-                    path.display()
-                )),
-                _ => {}
+            out.extend(source.problems(&format!("sources[{i}]")));
+            if let Some(name) = source.stream_key() {
+                if !streams.insert(name.clone()) {
+                    out.push(format!("sources[{i}]: another source is also named \"{name}\"; names keep each source's cursor apart, make them unique"));
+                }
             }
         }
         if self.api.listen.parse::<SocketAddr>().is_err() {

@@ -40,7 +40,7 @@ fn spikes(store: &CaseStore) -> Vec<Case> {
 fn store_all(store: &mut CaseStore, posts: &[ScoredPost]) {
     for chunk in posts.chunks(500) {
         let refs: Vec<&ScoredPost> = chunk.iter().collect();
-        store.commit_batch(&refs, &[], &[Position { stream: "test".into(), offset: 0 }]).unwrap();
+        store.commit_batch(&refs, &[], &[Position::at("test", 0)]).unwrap();
     }
 }
 

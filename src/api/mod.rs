@@ -56,11 +56,17 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .with_state(state)
 }
 
-pub async fn serve(addr: SocketAddr, state: Arc<ApiState>, mut stop: tokio::sync::watch::Receiver<bool>) -> anyhow::Result<()> {
+pub async fn serve(addr: SocketAddr, state: Arc<ApiState>, stop: tokio::sync::watch::Receiver<bool>) -> anyhow::Result<()> {
+    serve_router(addr, router(state), stop).await
+}
+
+/// Serves a router: the API's, possibly merged with routes kept in their own modules
+/// (webhook ingest, `connectors::webhook_ingest::router`).
+pub async fn serve_router(addr: SocketAddr, app: Router, mut stop: tokio::sync::watch::Receiver<bool>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}; pick another with --listen or api.listen"))?;
-    axum::serve(listener, router(state))
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|s| *s).await;
         })

@@ -120,8 +120,8 @@ pub fn publish_to_kafka(config: &Config, file: &Path, show_progress: bool) -> an
                 }
             })
         });
-        let source = ReplaySource::new(file);
-        let read = connectors::publish(vec![(source, 0)], &kafka, &config.pipeline, stop, counters.clone(), None).await?;
+        let source = crate::connectors::source::ConfiguredSource::replay(file);
+        let read = connectors::publish(vec![(source, crate::connectors::Resume::default())], &kafka, &config.pipeline, stop, counters.clone(), None).await?;
         if let Some(t) = ticker {
             t.abort();
         }

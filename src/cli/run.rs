@@ -8,8 +8,9 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::api::{self, ApiState};
-use crate::config::{Config, Mode, Secrets, SourceConfig};
-use crate::connectors::replay::ReplaySource;
+use crate::config::{Config, Mode, Secrets};
+use crate::connectors::source::ConfiguredSource;
+use crate::connectors::Resume;
 use crate::core::{EntitiesFile, Scorer};
 use crate::model::CaseEventKind;
 use crate::pipeline::{self, Counters, EmbeddedSink};
@@ -88,15 +89,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let earlier = sink.store.recent_posts(config.core.noise.duplicate_window)?;
     scorer.warm_up(earlier.iter().map(|s| (&s.post, &s.assessment)));
-    let sources: Vec<(ReplaySource, u64)> = config
+    // Pushed posts (a `kind = "webhook"` source): the API's ingest route spools them, a
+    // source reads the spool into the pipeline.
+    let ingest = crate::connectors::webhook_ingest::from_config(&config, &secrets.api_tokens)?;
+    let spool = ingest.as_ref().map(|(_, spool)| spool.clone());
+    let sources: Vec<(ConfiguredSource, Resume)> = config
         .sources
         .iter()
-        .map(|s| match s {
-            SourceConfig::Replay { path } => {
-                let source = ReplaySource::new(path);
-                let from = sink.store.checkpoint(source.stream())?;
-                Ok((source, from))
-            }
+        .map(|s| {
+            let source = ConfiguredSource::build(s, spool.as_ref())?;
+            let from = sink.store.resume_point(source.stream())?;
+            Ok((source, from))
         })
         .collect::<anyhow::Result<_>>()?;
 
@@ -114,25 +117,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         });
         let running = pipeline::start(scorer, sink, &config.pipeline);
         let state = Arc::new(ApiState::new(&config, secrets, running.counters.clone())?);
-        let api = tokio::spawn(api::serve(addr, state, stop.clone()));
+        let app = match ingest {
+            Some((routes, _)) => api::router(state).merge(routes),
+            None => api::router(state),
+        };
+        let api = tokio::spawn(api::serve_router(addr, app, stop.clone()));
         eprintln!("hearken: running in embedded mode, data in {}, API on http://{addr}", config.data_dir.display());
         let mut readers = Vec::new();
         for (source, from) in sources {
             let (input, stop) = (running.input.clone(), stop.clone());
             readers.push(tokio::spawn(async move {
+                let stream = source.stream().to_string();
                 let stats = source.run(from, input, stop).await;
                 match &stats {
-                    Ok(s) if s.completed => eprintln!("hearken: {} read to its end ({} lines)", source.stream(), s.lines),
+                    Ok(s) if s.completed => eprintln!("hearken: {stream} read to its end ({} posts, {} dead letters)", s.read, s.rejected),
                     Ok(_) => {}
-                    Err(e) => eprintln!("hearken: source {} failed: {e:#}", source.stream()),
+                    Err(e) => eprintln!("hearken: source {stream} failed: {e:#}"),
                 }
             }));
         }
         for r in readers {
             r.await?;
         }
-        // Sources are done; the service stays up for the API (and for the connectors
-        // that keep listening, once there are some) until told to stop.
+        // Files are read; network connectors and the ingest spool only end when told to
+        // stop. The service stays up for the API until then.
         let mut wait = stop.clone();
         let _ = wait.wait_for(|s| *s).await;
         let counters: Arc<Counters> = running.finish().await?;

@@ -14,8 +14,8 @@ use time::OffsetDateTime;
 
 use crate::cases::spike::{self, SpikeConfig};
 use crate::cases::{self, JoinReason, PostFeatures, StoryIndex, StoryRole, STORY_WINDOW_DAYS};
+use crate::connectors::{Position, Resume};
 use crate::core::Text;
-use crate::connectors::Position;
 use crate::model::{
     Assessment, Case, CaseEvent, CaseEventKind, CaseKind, CaseStatus, Category, EntityKind, EntityRef, Post, PriorityLevel,
     SentimentLabel, Spread, SCHEMA_VERSION,
@@ -150,6 +150,11 @@ impl CaseStore {
         // and the erasure record (sinks::erasure).
         super::trend_facts::migrate(&self.conn)?;
         super::erasure::migrate(&self.conn)?;
+        // Network connectors' cursors (added after schema 1 shipped: a column, not a version).
+        let has_cursor: bool = self.conn.prepare("SELECT 1 FROM pragma_table_info('checkpoints') WHERE name = 'cursor'")?.exists([])?;
+        if !has_cursor {
+            self.conn.execute_batch("ALTER TABLE checkpoints ADD COLUMN cursor TEXT")?;
+        }
         Ok(())
     }
 
@@ -171,11 +176,19 @@ impl CaseStore {
 
     /// Where a stream's source should resume: the offset after the last committed record.
     pub fn checkpoint(&self, stream: &str) -> anyhow::Result<u64> {
+        Ok(self.resume_point(stream)?.offset)
+    }
+
+    /// Where a stream's source should resume: the offset and (network connectors) the
+    /// cursor of the last committed record.
+    pub fn resume_point(&self, stream: &str) -> anyhow::Result<Resume> {
         Ok(self
             .conn
-            .query_row("SELECT offset FROM checkpoints WHERE stream = ?1", [stream], |r| r.get::<_, i64>(0))
+            .query_row("SELECT offset, cursor FROM checkpoints WHERE stream = ?1", [stream], |r| {
+                Ok(Resume { offset: r.get::<_, i64>(0)? as u64, cursor: r.get(1)? })
+            })
             .optional()?
-            .unwrap_or(0) as u64)
+            .unwrap_or_default())
     }
 
     /// Stores a batch of scored posts with the case changes they cause and the positions
@@ -201,16 +214,22 @@ impl CaseStore {
             tx.prepare_cached("INSERT OR IGNORE INTO dead_letters (stream, offset) VALUES (?1, ?2)")?
                 .execute(params![p.stream, p.offset as i64])?;
         }
-        let mut furthest: HashMap<&str, u64> = HashMap::new();
+        // Each stream moves to its furthest position, with that position's cursor; never
+        // back (a batch may carry positions of an older run's items that were resent).
+        let mut furthest: HashMap<&str, &Position> = HashMap::new();
         for p in positions {
-            let e = furthest.entry(p.stream.as_str()).or_default();
-            *e = (*e).max(p.offset);
+            let e = furthest.entry(p.stream.as_str()).or_insert(p);
+            if p.offset > e.offset {
+                *e = p;
+            }
         }
-        for (stream, offset) in furthest {
+        for (stream, p) in furthest {
             tx.execute(
-                "INSERT INTO checkpoints (stream, offset) VALUES (?1, ?2)
-                 ON CONFLICT(stream) DO UPDATE SET offset = max(offset, excluded.offset)",
-                params![stream, offset as i64],
+                "INSERT INTO checkpoints (stream, offset, cursor) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(stream) DO UPDATE SET
+                     cursor = CASE WHEN excluded.offset > offset THEN excluded.cursor ELSE cursor END,
+                     offset = max(offset, excluded.offset)",
+                params![stream, p.offset as i64, p.cursor],
             )?;
         }
         tx.commit()?;

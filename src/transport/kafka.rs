@@ -58,7 +58,7 @@ pub fn stream_name(topic: &str, partition: i32) -> String {
 
 /// The position after the message at `offset`.
 pub fn position(topic: &str, partition: i32, offset: i64) -> Position {
-    Position { stream: stream_name(topic, partition), offset: (offset + 1) as u64 }
+    Position::at(stream_name(topic, partition), (offset + 1) as u64)
 }
 
 /// `(partition, message offset)` of a position of `topic`, or `None` for other streams.
@@ -609,6 +609,6 @@ mod tests {
         assert_eq!(p.offset, 42);
         assert_eq!(parse_position("hearken.posts.raw", &p), Some((3, 41)));
         assert_eq!(parse_position("hearken.posts", &p), None);
-        assert_eq!(parse_position("hearken.posts.raw", &Position { stream: "replay:/x".into(), offset: 5 }), None);
+        assert_eq!(parse_position("hearken.posts.raw", &Position::at("replay:/x", 5)), None);
     }
 }
