@@ -16,7 +16,11 @@ use crate::pipeline::dead_letter::DeadLetter;
 pub struct ReplaySource {
     path: PathBuf,
     stream: String,
+    follow: bool,
 }
+
+/// How often a followed file is checked for appended lines.
+const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// What a finished read saw.
 #[derive(Debug, Default, Clone, Copy)]
@@ -29,7 +33,15 @@ pub struct ReplayStats {
 
 impl ReplaySource {
     pub fn new(path: &Path) -> ReplaySource {
-        ReplaySource { path: path.to_path_buf(), stream: ReplaySource::stream_name(path) }
+        ReplaySource { path: path.to_path_buf(), stream: ReplaySource::stream_name(path), follow: false }
+    }
+
+    /// Keep reading lines appended after the end (like `tail -f`) until `stop`, instead of
+    /// finishing there: for a file another program appends posts to. A line is taken only
+    /// once its newline is written, so a half-written line is never read as bad input.
+    pub fn following(mut self, follow: bool) -> ReplaySource {
+        self.follow = follow;
+        self
     }
 
     /// The checkpoint key of a file: its canonical path, so `./a.jsonl` and `a.jsonl` agree.
@@ -59,13 +71,23 @@ impl ReplaySource {
             if *stop.borrow() {
                 return Ok(stats);
             }
-            buf.clear();
+            // A followed file's last line may be half-written: its bytes stay in `buf` and
+            // the next read appends the rest.
+            if !self.follow || buf.ends_with(b"\n") {
+                buf.clear();
+            }
             let n = reader.read_until(b'\n', &mut buf).await?;
+            if self.follow && !buf.ends_with(b"\n") {
+                tokio::select! {
+                    _ = tokio::time::sleep(FOLLOW_POLL) => continue,
+                    _ = stop.changed() => return Ok(stats),
+                }
+            }
             if n == 0 {
                 stats.completed = true;
                 return Ok(stats);
             }
-            offset += n as u64;
+            offset += buf.len() as u64;
             line_no += 1;
             let position = Position::at(self.stream.clone(), offset);
             let text = String::from_utf8_lossy(&buf);

@@ -42,7 +42,7 @@ impl ConfiguredSource {
     /// `kind = "webhook"` entries.
     pub fn build(config: &SourceConfig, spool: Option<&Arc<IngestSpool>>) -> anyhow::Result<ConfiguredSource> {
         Ok(match config {
-            SourceConfig::Replay { path } => ConfiguredSource::replay(path),
+            SourceConfig::Replay { path, follow } => ConfiguredSource::replay(path, *follow),
             SourceConfig::Mastodon(c) => ConfiguredSource::network(c.poller()?),
             SourceConfig::Bluesky(c) => ConfiguredSource::network(c.poller()?),
             SourceConfig::Reddit(c) => ConfiguredSource::network(c.poller()?),
@@ -61,8 +61,8 @@ impl ConfiguredSource {
         })
     }
 
-    pub fn replay(path: &Path) -> ConfiguredSource {
-        let source = ReplaySource::new(path);
+    pub fn replay(path: &Path, follow: bool) -> ConfiguredSource {
+        let source = ReplaySource::new(path).following(follow);
         ConfiguredSource {
             stream: source.stream().to_string(),
             run: Box::new(move |from, out, stop| {

@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, watch, Notify};
 
 use super::source::SourceStats;
 use super::{Position, SourceItem};
-use crate::config::Role;
+use crate::config::{ApiToken, Role};
 use crate::model::{Post, Source};
 use crate::pipeline::dead_letter::DeadLetter;
 
@@ -170,7 +170,7 @@ impl SpoolReader {
 /// What the ingest route needs.
 pub struct IngestState {
     pub spool: Arc<IngestSpool>,
-    pub tokens: Vec<(Role, String)>,
+    pub tokens: Vec<ApiToken>,
     pub config: WebhookIngestConfig,
 }
 
@@ -195,14 +195,14 @@ pub struct Rejection {
 
 /// The ingest route of a config, if it has a `kind = "webhook"` source, with its spool
 /// (opened under `data_dir`): merge the router into the API's, give the spool to the source.
-pub fn from_config(config: &crate::config::Config, tokens: &[(Role, String)]) -> anyhow::Result<Option<(Router, Arc<IngestSpool>)>> {
+pub fn from_config(config: &crate::config::Config, tokens: &[ApiToken]) -> anyhow::Result<Option<(Router, Arc<IngestSpool>)>> {
     let Some(c) = config.sources.iter().find_map(|s| match s {
         crate::config::SourceConfig::Webhook(c) => Some(c.clone()),
         _ => None,
     }) else {
         return Ok(None);
     };
-    if !tokens.iter().any(|(r, _)| matches!(r, Role::Ingest | Role::Admin)) {
+    if !tokens.iter().any(|t| matches!(t.role, Role::Ingest | Role::Admin)) {
         tracing::warn!("a webhook source is configured but HEARKEN_API_TOKENS has no ingest token: every push will be refused");
     }
     let spool = IngestSpool::open(&config.data_dir)?;
@@ -229,8 +229,8 @@ fn authorized(state: &IngestState, headers: &HeaderMap) -> Result<(), Response> 
     let role = state
         .tokens
         .iter()
-        .find(|(_, t)| t.len() == token.len() && t.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0)
-        .map(|(r, _)| *r)
+        .find(|t| t.token.len() == token.len() && t.token.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0)
+        .map(|t| t.role)
         .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "unknown token"))?;
     match role {
         Role::Ingest | Role::Admin => Ok(()),

@@ -125,7 +125,12 @@ pub struct CasesConfig {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SourceConfig {
     /// A JSONL file of posts, read once from its last checkpoint.
-    Replay { path: PathBuf },
+    Replay {
+        path: PathBuf,
+        /// Keep reading what is appended after the end (like `tail -f`) until hearken stops.
+        #[serde(default)]
+        follow: bool,
+    },
     Mastodon(crate::connectors::mastodon::MastodonConfig),
     Bluesky(crate::connectors::bluesky::BlueskyConfig),
     Reddit(crate::connectors::reddit::RedditConfig),
@@ -154,7 +159,7 @@ impl SourceConfig {
     /// What is wrong with this entry, each problem prefixed with `at` (e.g. "sources[2]").
     pub fn problems(&self, at: &str) -> Vec<String> {
         match self {
-            SourceConfig::Replay { path } if !path.is_file() => {
+            SourceConfig::Replay { path, .. } if !path.is_file() => {
                 vec![format!("{at}.path: {} is not a file; give the path of a JSONL file of posts", path.display())]
             }
             SourceConfig::Replay { .. } => vec![],
@@ -169,15 +174,31 @@ impl SourceConfig {
     }
 }
 
+/// The HTTP API and dashboard (`src/api`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApiConfig {
     pub listen: String,
+    /// Requests per second each token may make, sustained…
+    pub rate_limit_per_second: f64,
+    /// …and in a burst above that (the dashboard opens with a handful at once).
+    pub rate_limit_burst: u32,
+    /// Largest request body accepted, in bytes (case notes are short).
+    pub max_body_bytes: usize,
+    /// How often the alert stream looks for case changes another process committed
+    /// (distributed mode); in the embedded mode the sink also wakes it on every commit.
+    pub feed_poll_ms: u64,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        ApiConfig { listen: "127.0.0.1:8080".into() }
+        ApiConfig {
+            listen: "127.0.0.1:8080".into(),
+            rate_limit_per_second: 50.0,
+            rate_limit_burst: 200,
+            max_body_bytes: 64 * 1024,
+            feed_poll_ms: 500,
+        }
     }
 }
 
@@ -391,11 +412,27 @@ impl Role {
     }
 }
 
+/// One API token: who holds it (recorded as the actor of their case actions) and its role.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub role: Role,
+    pub name: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for ApiToken {
+    // The token itself never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiToken").field("role", &self.role).field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
 /// Secrets, read from the environment only: never from the config file or the repo.
 #[derive(Debug, Clone, Default)]
 pub struct Secrets {
-    /// From `HEARKEN_API_TOKENS`, comma-separated `role:token`.
-    pub api_tokens: Vec<(Role, String)>,
+    /// From `HEARKEN_API_TOKENS`, comma-separated `role:name:token` (or `role:token`, named
+    /// `role-N` after its place in the list).
+    pub api_tokens: Vec<ApiToken>,
     /// From `HEARKEN_WEBHOOK_SECRET`.
     pub webhook_secret: Option<String>,
 }
@@ -405,25 +442,45 @@ impl Secrets {
         Secrets::from_vars(std::env::var("HEARKEN_API_TOKENS").ok(), std::env::var("HEARKEN_WEBHOOK_SECRET").ok())
     }
 
-    fn from_vars(tokens: Option<String>, webhook: Option<String>) -> Result<Secrets, Vec<String>> {
+    pub fn from_vars(tokens: Option<String>, webhook: Option<String>) -> Result<Secrets, Vec<String>> {
         let mut problems = Vec::new();
-        let mut api_tokens = Vec::new();
+        let mut api_tokens: Vec<ApiToken> = Vec::new();
         for (i, entry) in tokens.as_deref().unwrap_or("").split(',').map(str::trim).filter(|e| !e.is_empty()).enumerate() {
-            match entry.split_once(':') {
-                Some((role, token)) if Role::parse(role.trim()).is_some() && token.trim().len() >= 16 => {
-                    api_tokens.push((Role::parse(role.trim()).unwrap(), token.trim().to_string()))
+            let n = i + 1;
+            let parts: Vec<&str> = entry.splitn(3, ':').map(str::trim).collect();
+            let (role, name, token) = match parts.as_slice() {
+                [role, token] => (*role, None, *token),
+                [role, name, token] => (*role, Some(*name), *token),
+                _ => {
+                    problems.push(format!("HEARKEN_API_TOKENS entry {n}: write it as role:name:token, e.g. officer:siti:3f9c…"));
+                    continue;
                 }
-                Some((role, _)) if Role::parse(role.trim()).is_none() => problems.push(format!(
-                    "HEARKEN_API_TOKENS entry {}: role \"{}\" is unknown; use officer, marketing, admin or ingest",
-                    i + 1,
-                    role.trim()
-                )),
-                Some(_) => problems.push(format!(
-                    "HEARKEN_API_TOKENS entry {}: the token is shorter than 16 characters; generate one with `openssl rand -hex 24`",
-                    i + 1
-                )),
-                None => problems.push(format!("HEARKEN_API_TOKENS entry {}: write it as role:token, e.g. officer:3f9c…", i + 1)),
+            };
+            let Some(parsed) = Role::parse(role) else {
+                problems.push(format!("HEARKEN_API_TOKENS entry {n}: role \"{role}\" is unknown; use officer, marketing, admin or ingest"));
+                continue;
+            };
+            if token.len() < 16 {
+                problems.push(format!(
+                    "HEARKEN_API_TOKENS entry {n}: the token is shorter than 16 characters; generate one with `openssl rand -hex 24`"
+                ));
+                continue;
             }
+            let name = match name {
+                Some(name) if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || "._@-".contains(c)) => {
+                    problems.push(format!(
+                        "HEARKEN_API_TOKENS entry {n}: the name \"{name}\" must be letters, digits, '.', '_', '@' or '-' (it is recorded in the audit trail)"
+                    ));
+                    continue;
+                }
+                Some(name) => name.to_string(),
+                None => format!("{role}-{n}"),
+            };
+            if api_tokens.iter().any(|t| t.name == name) {
+                problems.push(format!("HEARKEN_API_TOKENS entry {n}: the name \"{name}\" is used twice; give each token its own name"));
+                continue;
+            }
+            api_tokens.push(ApiToken { role: parsed, name, token: token.to_string() });
         }
         let webhook_secret = webhook.filter(|s| !s.is_empty());
         if problems.is_empty() {
@@ -617,11 +674,15 @@ mod tests {
 
     #[test]
     fn api_tokens_from_the_environment_format() {
-        let ok = Secrets::from_vars(Some("officer:0123456789abcdef0, admin:fedcba98765432100".into()), None).unwrap();
+        let ok = Secrets::from_vars(Some("officer:0123456789abcdef0, admin:ana:fedcba98765432100".into()), None).unwrap();
         assert_eq!(ok.api_tokens.len(), 2);
-        assert_eq!(ok.api_tokens[1].0, Role::Admin);
-        let bad = Secrets::from_vars(Some("boss:0123456789abcdef0,officer:short,nocolon".into()), None).unwrap_err();
-        assert_eq!(bad.len(), 3);
+        assert_eq!((ok.api_tokens[0].role, ok.api_tokens[0].name.as_str()), (Role::Officer, "officer-1"));
+        assert_eq!((ok.api_tokens[1].role, ok.api_tokens[1].name.as_str()), (Role::Admin, "ana"));
+        assert_eq!(ok.api_tokens[1].token, "fedcba98765432100");
+        assert!(!format!("{:?}", ok.api_tokens[1]).contains("fedcba"), "tokens stay out of Debug output");
+        let bad = Secrets::from_vars(Some("boss:0123456789abcdef0,officer:short,nocolon,officer:a b:0123456789abcdef0".into()), None).unwrap_err();
+        assert_eq!(bad.len(), 4);
         assert!(bad[0].contains("role \"boss\" is unknown"));
+        assert!(bad[3].contains("the name \"a b\""));
     }
 }

@@ -49,7 +49,7 @@ fn the_spreading_story_is_one_p1_case_from_its_first_posts() {
     let mut first_story_uid: Option<String> = None;
     // One post at a time, as a trickle arrives: the alert must be there as the story starts.
     for (i, (scored, story)) in sample.iter().enumerate() {
-        store.commit_batch(&[scored], &[], &[Position { stream: "sample".into(), offset: i as u64 + 1 }]).unwrap();
+        store.commit_batch(&[scored], &[], &[Position::at("sample", i as u64 + 1)]).unwrap();
         if story.as_deref() != Some("prita") {
             continue;
         }

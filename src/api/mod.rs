@@ -1,121 +1,156 @@
-//! The HTTP API of `hearken run`: the alert queue, case actions and search.
+//! The HTTP API and dashboard of `hearken run` (axum).
 //!
-//! Every route but `/healthz` needs `Authorization: Bearer TOKEN` with a token from
-//! `HEARKEN_API_TOKENS` whose role may use it: officers work the queue, marketing searches,
-//! admins do both. With no tokens configured, only `/healthz` answers.
+//! | module | routes | who |
+//! |---|---|---|
+//! | [`alerts`] | `GET /api/alerts`, `GET /api/alerts/stream` (SSE) | officer |
+//! | [`cases`] | `GET /api/cases/{id}`, `POST /api/cases/{id}/ack\|assign\|note\|resolve\|dismiss` | officer |
+//! | [`search`] | `GET /api/search?q=` with facets | officer, marketing |
+//! | [`entities`] | `GET /api/entities` | officer, marketing |
+//! | [`trends`] | `GET /api/trends` | marketing |
+//! | [`metrics`] | `GET /metrics` (Prometheus) | admin |
+//! | [`openapi`] | `GET /api/openapi.json` | any token |
+//! | [`dashboard`] | `/`, `/queue`, `/reputation`, `/search`, `/assets/*` (no data, no token) | — |
+//! | here | `GET /healthz` | no token |
+//!
+//! [`auth`] checks the bearer token (from `HEARKEN_API_TOKENS`) and its role before a
+//! handler reads anything, and limits each token's request rate; admins may use every
+//! route. Errors are JSON with a message that says what to do ([`error`]).
+
+pub mod alerts;
+pub mod auth;
+pub mod cases;
+pub mod dashboard;
+pub mod entities;
+pub mod error;
+pub mod feed;
+pub mod metrics;
+pub mod openapi;
+pub mod search;
+pub mod store;
+pub mod trends;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
+use tokio::sync::watch;
 
-use crate::config::{Config, Role, Secrets};
-use crate::model::{CaseEventKind, CaseStatus};
+use crate::config::{Config, Mode, Secrets};
+use crate::core::EntitiesFile;
+use crate::model::CaseEventKind;
 use crate::pipeline::Counters;
-use crate::sinks::{CaseStore, DataDir, SearchIndex};
+use crate::sinks::{DataDir, SearchIndex};
+use error::ApiError;
 
 pub struct ApiState {
-    pub data_dir: PathBuf,
-    pub secrets: Secrets,
+    pub auth: auth::Auth,
     pub counters: Arc<Counters>,
+    pub stores: Arc<store::Stores>,
     pub index: SearchIndex,
-    /// Case events queued for the CRM: officers' status changes go out like the pipeline's.
-    pub webhook_events: Vec<CaseEventKind>,
+    pub trends: trends::Backend,
+    pub entities: Vec<entities::EntityView>,
+    pub feed: Arc<feed::CaseFeed>,
+    pub queue_cache: alerts::QueueCache,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    feed_poll: Duration,
+    max_body_bytes: usize,
 }
 
 impl ApiState {
     pub fn new(config: &Config, secrets: Secrets, counters: Arc<Counters>) -> anyhow::Result<ApiState> {
         let dir = DataDir::new(&config.data_dir);
+        let webhook_events: Vec<CaseEventKind> =
+            config.webhook.as_ref().map(|w| w.events.iter().filter_map(|e| CaseEventKind::parse(e)).collect()).unwrap_or_default();
+        let stores = Arc::new(store::Stores::open(dir.case_store(), webhook_events)?);
+        let trends = match (&config.mode, &config.clickhouse) {
+            (Mode::Distributed, Some(ch)) => trends::Backend::ClickHouse(crate::trends::clickhouse::ClickHouseTrends::new(
+                crate::sinks::clickhouse::server_client(ch).with_database(&ch.database),
+            )),
+            _ => trends::Backend::Embedded(crate::trends::embedded::EmbeddedTrends::open(&dir.case_store())?),
+        };
+        let api = &config.api;
         Ok(ApiState {
-            data_dir: config.data_dir.clone(),
-            secrets,
+            auth: auth::Auth::new(secrets.api_tokens, api.rate_limit_per_second, api.rate_limit_burst),
             counters,
+            stores,
             index: SearchIndex::open(&dir.search_index())?,
-            webhook_events: config
-                .webhook
-                .as_ref()
-                .map(|w| w.events.iter().filter_map(|e| CaseEventKind::parse(e)).collect())
-                .unwrap_or_default(),
+            trends,
+            entities: entities::views(&EntitiesFile::load(&config.core.entities)?),
+            feed: Arc::new(feed::CaseFeed::new()),
+            queue_cache: alerts::QueueCache::default(),
+            metrics: metrics::recorder()?,
+            feed_poll: Duration::from_millis(api.feed_poll_ms.max(10)),
+            max_body_bytes: api.max_body_bytes,
         })
     }
 }
 
+/// Every route. Route groups are merged here, one module each.
 pub fn router(state: Arc<ApiState>) -> Router {
+    let max_body = state.max_body_bytes;
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/api/cases", get(list_cases))
-        .route("/api/cases/{id}", get(get_case))
-        .route("/api/cases/{id}/status", post(set_status))
-        .route("/api/search", get(search))
+        .merge(alerts::routes())
+        .merge(cases::routes())
+        .merge(search::routes())
+        .merge(entities::routes())
+        .merge(trends::routes())
+        .merge(metrics::routes())
+        .merge(openapi::routes())
+        // Webhook ingest (role `ingest`, `auth::Caller<auth::Ingest>`) is merged here from
+        // its own module, like the groups above.
+        .merge(dashboard::routes())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(observe))
         .with_state(state)
 }
 
-pub async fn serve(addr: SocketAddr, state: Arc<ApiState>, stop: tokio::sync::watch::Receiver<bool>) -> anyhow::Result<()> {
-    serve_router(addr, router(state), stop).await
+/// Binds `addr` and serves until `stop` turns true. The case feed runs alongside.
+pub async fn serve(addr: SocketAddr, state: Arc<ApiState>, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+    serve_app(bind(addr).await?, state, None, stop).await
 }
 
-/// Serves a router: the API's, possibly merged with routes kept in their own modules
-/// (webhook ingest, `connectors::webhook_ingest::router`).
-pub async fn serve_router(addr: SocketAddr, app: Router, mut stop: tokio::sync::watch::Receiver<bool>) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
+/// [`serve`], with routes kept in their own modules merged in (webhook ingest,
+/// `connectors::webhook_ingest::router`).
+pub async fn serve_with_routes(addr: SocketAddr, state: Arc<ApiState>, routes: Router, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+    serve_app(bind(addr).await?, state, Some(routes), stop).await
+}
+
+pub async fn serve_on(listener: tokio::net::TcpListener, state: Arc<ApiState>, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+    serve_app(listener, state, None, stop).await
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}; pick another with --listen or api.listen"))?;
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}; pick another with --listen or api.listen"))
+}
+
+async fn serve_app(
+    listener: tokio::net::TcpListener,
+    state: Arc<ApiState>,
+    routes: Option<Router>,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let feed = tokio::spawn(state.feed.clone().run(state.stores.clone(), state.counters.clone(), state.feed_poll, stop.clone()));
+    let app = match routes {
+        Some(routes) => router(state).merge(routes),
+        None => router(state),
+    };
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|s| *s).await;
         })
         .await?;
+    feed.abort();
     Ok(())
-}
-
-struct ApiError(StatusCode, String);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
-    }
-}
-
-impl From<anyhow::Error> for ApiError {
-    fn from(e: anyhow::Error) -> Self {
-        ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))
-    }
-}
-
-fn authorize(state: &ApiState, headers: &HeaderMap, allowed: &[Role]) -> Result<Role, ApiError> {
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "send Authorization: Bearer TOKEN (tokens come from HEARKEN_API_TOKENS)".into()))?;
-    let role = state
-        .secrets
-        .api_tokens
-        .iter()
-        .find(|(_, t)| constant_time_eq(t.as_bytes(), token.as_bytes()))
-        .map(|(r, _)| *r)
-        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "unknown token".into()))?;
-    if role == Role::Admin || allowed.contains(&role) {
-        Ok(role)
-    } else {
-        Err(ApiError(StatusCode::FORBIDDEN, format!("the {role:?} role may not use this route")))
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn store(state: &ApiState) -> anyhow::Result<CaseStore> {
-    let mut store = CaseStore::open(&DataDir::new(&state.data_dir).case_store())?;
-    store.send_to_webhook(state.webhook_events.iter().copied());
-    Ok(store)
 }
 
 async fn healthz(State(state): State<Arc<ApiState>>) -> Json<serde_json::Value> {
@@ -128,81 +163,26 @@ async fn healthz(State(state): State<Arc<ApiState>>) -> Json<serde_json::Value> 
     }))
 }
 
-#[derive(Deserialize)]
-struct CasesQuery {
-    status: Option<String>,
-    limit: Option<usize>,
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route; the routes are listed in /api/openapi.json, the dashboard is at /")
 }
 
-async fn list_cases(State(state): State<Arc<ApiState>>, headers: HeaderMap, Query(q): Query<CasesQuery>) -> Result<Response, ApiError> {
-    authorize(&state, &headers, &[Role::Officer])?;
-    let status = match q.status.as_deref() {
-        None => Some(CaseStatus::Open),
-        Some("all") => None,
-        Some(s) => Some(CaseStatus::parse(s).ok_or_else(|| ApiError(StatusCode::BAD_REQUEST, format!("unknown status {s}")))?),
-    };
-    let limit = q.limit.unwrap_or(50).min(1000);
-    let cases = tokio::task::spawn_blocking(move || store(&state)?.cases(status, limit)).await.map_err(anyhow::Error::from)??;
-    Ok(Json(cases).into_response())
-}
-
-async fn get_case(State(state): State<Arc<ApiState>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
-    authorize(&state, &headers, &[Role::Officer])?;
-    let found = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<serde_json::Value>> {
-        let store = store(&state)?;
-        let Some(case) = store.case(&id)? else { return Ok(None) };
-        let events = store.events(&id)?;
-        let mut posts = Vec::new();
-        for uid in &case.post_uids {
-            if let Some(p) = store.post(uid)? {
-                posts.push(serde_json::json!({ "post": p.post, "assessment": p.assessment }));
-            }
-        }
-        Ok(Some(serde_json::json!({ "case": case, "events": events, "posts": posts })))
-    })
-    .await
-    .map_err(anyhow::Error::from)??;
-    match found {
-        Some(v) => Ok(Json(v).into_response()),
-        None => Err(ApiError(StatusCode::NOT_FOUND, "no such case".into())),
+/// Request latency per route and status, for `/metrics`; and JSON for axum's own
+/// plain-text rejections (wrong method, a body over the size limit).
+async fn observe(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let response = next.run(request).await;
+    let status = response.status();
+    ::metrics::histogram!("hearken_http_request_seconds", "route" => route, "status" => status.as_u16().to_string())
+        .record(started.elapsed().as_secs_f64());
+    let is_json = response.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        return axum::response::IntoResponse::into_response(match status {
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::new(status, "this route does not take that method; see /api/openapi.json"),
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(status, "the request body is larger than api.max_body_bytes; send less"),
+            _ => ApiError::new(status, format!("{}; see /api/openapi.json", status.canonical_reason().unwrap_or("error"))),
+        });
     }
-}
-
-#[derive(Deserialize)]
-struct StatusChange {
-    status: String,
-    /// Who is acting, recorded in the audit trail.
-    actor: String,
-    note: Option<String>,
-    assignee: Option<String>,
-}
-
-async fn set_status(State(state): State<Arc<ApiState>>, headers: HeaderMap, Path(id): Path<String>, Json(change): Json<StatusChange>) -> Result<Response, ApiError> {
-    authorize(&state, &headers, &[Role::Officer])?;
-    let next = CaseStatus::parse(&change.status)
-        .ok_or_else(|| ApiError(StatusCode::BAD_REQUEST, format!("unknown status {}; use acknowledged, assigned, resolved, dismissed or open", change.status)))?;
-    if change.actor.trim().is_empty() {
-        return Err(ApiError(StatusCode::BAD_REQUEST, "actor is required: the name recorded in the audit trail".into()));
-    }
-    let result = tokio::task::spawn_blocking(move || {
-        store(&state)?.set_status(&id, next, &change.actor, change.note.as_deref(), change.assignee.as_deref())
-    })
-    .await
-    .map_err(anyhow::Error::from)?;
-    match result {
-        Ok(case) => Ok(Json(case).into_response()),
-        Err(e) => Err(ApiError(StatusCode::CONFLICT, format!("{e:#}"))),
-    }
-}
-
-#[derive(Deserialize)]
-struct SearchQuery {
-    q: String,
-    limit: Option<usize>,
-}
-
-async fn search(State(state): State<Arc<ApiState>>, headers: HeaderMap, Query(q): Query<SearchQuery>) -> Result<Response, ApiError> {
-    authorize(&state, &headers, &[Role::Officer, Role::Marketing])?;
-    let hits = state.index.search(&q.q, q.limit.unwrap_or(20).min(500)).map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("{e:#}")))?;
-    Ok(Json(hits).into_response())
+    response
 }

@@ -120,7 +120,7 @@ pub fn publish_to_kafka(config: &Config, file: &Path, show_progress: bool) -> an
                 }
             })
         });
-        let source = crate::connectors::source::ConfiguredSource::replay(file);
+        let source = crate::connectors::source::ConfiguredSource::replay(file, false);
         let read = connectors::publish(vec![(source, crate::connectors::Resume::default())], &kafka, &config.pipeline, stop, counters.clone(), None).await?;
         if let Some(t) = ticker {
             t.abort();

@@ -117,11 +117,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         });
         let running = pipeline::start(scorer, sink, &config.pipeline);
         let state = Arc::new(ApiState::new(&config, secrets, running.counters.clone())?);
-        let app = match ingest {
-            Some((routes, _)) => api::router(state).merge(routes),
-            None => api::router(state),
+        let api = match ingest {
+            Some((routes, _)) => tokio::spawn(api::serve_with_routes(addr, state, routes, stop.clone())),
+            None => tokio::spawn(api::serve(addr, state, stop.clone())),
         };
-        let api = tokio::spawn(api::serve_router(addr, app, stop.clone()));
         eprintln!("hearken: running in embedded mode, data in {}, API on http://{addr}", config.data_dir.display());
         let mut readers = Vec::new();
         for (source, from) in sources {

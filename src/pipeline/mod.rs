@@ -30,6 +30,12 @@ use crate::sinks::{BatchOutcome, ScoredPost};
 use dead_letter::DeadLetter;
 pub use embedded_sink::EmbeddedSink;
 
+/// Seconds a stage spent per item (core: scoring one post) or per batch (sink: one
+/// durable write), labelled `stage` — for `/metrics`.
+pub const STAGE_SECONDS: &str = "hearken_stage_seconds";
+/// Items waiting in a stage's input channel, labelled `queue`.
+pub const QUEUE_DEPTH: &str = "hearken_queue_depth";
+
 /// What the core stage hands to the sinks.
 #[derive(Debug)]
 pub enum Scored {
@@ -49,6 +55,9 @@ pub struct Counters {
     pub complaints: AtomicU64,
     pub cases_opened: AtomicU64,
     pub cases_updated: AtomicU64,
+    /// Woken after every committed batch: the API's case feed reads the changes at once
+    /// instead of waiting for its next poll.
+    pub batch_committed: tokio::sync::Notify,
 }
 
 impl Counters {
@@ -59,8 +68,13 @@ impl Counters {
         self.complaints.fetch_add(o.complaints, Ordering::Relaxed);
         self.cases_opened.fetch_add(o.cases_opened, Ordering::Relaxed);
         self.cases_updated.fetch_add(o.cases_updated, Ordering::Relaxed);
+        metrics::counter!("hearken_posts_committed_total").increment(items);
         metrics::counter!("hearken_posts_stored_total").increment(o.stored);
+        metrics::counter!("hearken_posts_relevant_total").increment(o.relevant);
+        metrics::counter!("hearken_complaints_total").increment(o.complaints);
         metrics::counter!("hearken_cases_opened_total").increment(o.cases_opened);
+        metrics::counter!("hearken_cases_updated_total").increment(o.cases_updated);
+        self.batch_committed.notify_one();
     }
 
     pub fn get(counter: &AtomicU64) -> u64 {
@@ -168,15 +182,22 @@ pub fn spawn_core(
     counters: Arc<Counters>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::task::spawn_blocking(move || {
+        let latency = metrics::histogram!(STAGE_SECONDS, "stage" => "core");
+        let depth = metrics::gauge!(QUEUE_DEPTH, "queue" => "core_input");
         while let Some(item) = from.blocking_recv() {
+            depth.set(from.len() as f64);
             let out = match item {
                 SourceItem::Post { post, position } => {
+                    let started = std::time::Instant::now();
                     let assessment = scorer.score(&post);
+                    latency.record(started.elapsed().as_secs_f64());
                     counters.scored.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!("hearken_posts_scored_total").increment(1);
                     Scored::Post { scored: ScoredPost { post, assessment }, position }
                 }
                 SourceItem::Rejected { letter, position } => {
                     counters.rejected.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!("hearken_dead_letters_total", "stage" => "source").increment(1);
                     Scored::Rejected { letter, position }
                 }
             };
@@ -212,6 +233,8 @@ pub fn spawn_sink<S: Sink>(
                 }
             }
         };
+        let latency = metrics::histogram!(STAGE_SECONDS, "stage" => "sink");
+        let depth = metrics::gauge!(QUEUE_DEPTH, "queue" => "sink_input");
         loop {
             let first = match sink.next_flush() {
                 None => from.blocking_recv(),
@@ -225,6 +248,7 @@ pub fn spawn_sink<S: Sink>(
                 },
             };
             let Some(first) = first else { break };
+            depth.set(from.len() as f64 + 1.0);
             batch.push(first);
             while batch.len() < batch_size {
                 match from.try_recv() {
@@ -236,7 +260,9 @@ pub fn spawn_sink<S: Sink>(
             if acknowledging {
                 pending.extend(batch.iter().map(|i| i.position().clone()));
             }
+            let started = std::time::Instant::now();
             let outcome = sink.write_batch(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))?;
+            latency.record(started.elapsed().as_secs_f64());
             counters.add(&outcome, items);
             ack(&sink, &mut pending);
         }

@@ -327,6 +327,103 @@ impl CaseStore {
         Ok(case)
     }
 
+    /// The alert queue: cases matching `filter`, most urgent priority first, then the most
+    /// recently active, each with the evidence of its first post (what the queue highlights).
+    pub fn alerts(&self, filter: &AlertFilter, limit: usize, offset: usize) -> anyhow::Result<Vec<Alert>> {
+        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        let statuses = serde_json::to_string(&statuses)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.body, json_extract(p.assessment, '$.complaint.categories'), json_extract(p.assessment, '$.entities')
+             FROM cases c LEFT JOIN posts p ON p.uid = json_extract(c.body, '$.post_uids[0]')
+             WHERE (?1 = '[]' OR c.status IN (SELECT value FROM json_each(?1)))
+               AND (?2 IS NULL OR c.entity_id = ?2) AND (?3 IS NULL OR c.entity_kind = ?3)
+               AND (?4 IS NULL OR c.priority = ?4)
+               AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(c.body, '$.categories') WHERE value = ?5))
+               AND (?6 IS NULL OR EXISTS (SELECT 1 FROM json_each(c.body, '$.spread.sources') WHERE value = ?6))
+               AND (?7 IS NULL OR EXISTS (SELECT 1 FROM posts l WHERE l.case_id = c.id AND l.lang = ?7))
+               AND (?8 IS NULL OR json_extract(c.body, '$.kind') = ?8)
+             ORDER BY c.priority ASC, c.updated_at DESC, c.id ASC LIMIT ?9 OFFSET ?10",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                statuses,
+                filter.entity.as_ref().map(|e| e.id.as_str()),
+                filter.entity.as_ref().and_then(|e| e.kind).map(|k| k.as_str()),
+                filter.priority.map(|p| p.as_str()),
+                filter.category.map(|c| c.as_str()),
+                filter.source.as_deref(),
+                filter.lang.as_deref(),
+                filter.kind.map(|k| match k {
+                    CaseKind::Story => "story",
+                    CaseKind::Spike => "spike",
+                }),
+                limit as i64,
+                offset as i64,
+            ],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)),
+        )?;
+        rows.map(|row| {
+            let (body, categories, entities) = row?;
+            let categories: Vec<crate::model::CategoryHit> = categories.map(|c| serde_json::from_str(&c)).transpose()?.unwrap_or_default();
+            let entities: Vec<crate::model::EntityMatch> = entities.map(|e| serde_json::from_str(&e)).transpose()?.unwrap_or_default();
+            let mut evidence: Vec<String> = Vec::new();
+            for term in categories.iter().flat_map(|c| c.evidence.iter()).chain(entities.iter().map(|e| &e.matched)) {
+                if !evidence.contains(term) {
+                    evidence.push(term.clone());
+                }
+            }
+            Ok(Alert { case: serde_json::from_str(&body)?, evidence })
+        })
+        .collect()
+    }
+
+    /// Case events committed after `after` (a position from an earlier call, 0 for all),
+    /// oldest first, at most `limit`; with the position to ask from next time. The API's
+    /// alert stream follows the store with it, whichever process committed the change.
+    pub fn events_after(&self, after: i64, limit: usize) -> anyhow::Result<(Vec<CaseEvent>, i64)> {
+        let mut stmt = self.conn.prepare_cached("SELECT rowid, body FROM case_events WHERE rowid > ?1 ORDER BY rowid LIMIT ?2")?;
+        let mut last = after;
+        let rows = stmt.query_map(params![after, limit as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut events = Vec::new();
+        for row in rows {
+            let (rowid, body) = row?;
+            last = rowid;
+            events.push(serde_json::from_str(&body)?);
+        }
+        Ok((events, last))
+    }
+
+    /// The position after the last case event committed so far (see [`Self::events_after`]).
+    pub fn last_event_position(&self) -> anyhow::Result<i64> {
+        Ok(self.conn.query_row("SELECT coalesce(max(rowid), 0) FROM case_events", [], |r| r.get(0))?)
+    }
+
+    /// When the newest relevant post was created (seconds since the epoch), if any: where
+    /// the dashboard's trend charts end by default, so a replayed corpus shows its own period.
+    pub fn newest_relevant_post(&self) -> anyhow::Result<Option<i64>> {
+        Ok(self.conn.query_row("SELECT max(created_at) FROM posts WHERE relevant = 1", [], |r| r.get(0))?)
+    }
+
+    /// Webhook deliveries waiting in the outbox and dead ones: the CRM backlog.
+    pub fn webhook_backlog(&self) -> anyhow::Result<(u64, u64)> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'dead'), 0) FROM outbox",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+        )?)
+    }
+
+    /// Adds an officer's note to a case's audit trail (the status stays as it is).
+    pub fn add_note(&mut self, id: &str, actor: &str, note: &str) -> anyhow::Result<Case> {
+        let tx = self.conn.transaction()?;
+        let mut case = load_case(&tx, id)?.ok_or_else(|| anyhow::anyhow!("no case {id}; list them with `hearken cases`"))?;
+        case.version += 1;
+        save_case(&tx, &case)?;
+        record_event(&tx, &self.outbox_events, &case, CaseEventKind::Noted, actor, OffsetDateTime::now_utc(), Some(note.to_string()), None)?;
+        tx.commit()?;
+        Ok(case)
+    }
+
     pub fn counts(&self) -> anyhow::Result<StoreCounts> {
         let one = |sql: &str| self.conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64);
         Ok(StoreCounts {
@@ -336,6 +433,33 @@ impl CaseStore {
             open_cases: one("SELECT count(*) FROM cases WHERE status NOT IN ('resolved', 'dismissed')")?,
         })
     }
+}
+
+/// What the alert queue shows: some statuses (none = all), optionally one entity (by id,
+/// and kind when given), priority, complaint category, network, language and case kind.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct AlertFilter {
+    pub statuses: Vec<CaseStatus>,
+    pub entity: Option<EntityFilter>,
+    pub priority: Option<PriorityLevel>,
+    pub category: Option<Category>,
+    pub source: Option<String>,
+    pub lang: Option<String>,
+    pub kind: Option<CaseKind>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityFilter {
+    pub kind: Option<EntityKind>,
+    pub id: String,
+}
+
+/// A case in the alert queue, with the evidence terms and entity names of its first post.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Alert {
+    #[serde(flatten)]
+    pub case: Case,
+    pub evidence: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

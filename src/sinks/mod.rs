@@ -9,8 +9,8 @@ pub mod retention;
 pub mod search_index;
 pub mod trend_facts;
 
-pub use case_store::{BatchOutcome, CaseStore, ScoredPost, StoreCounts};
-pub use search_index::{Hit, SearchIndex};
+pub use case_store::{Alert, AlertFilter, BatchOutcome, CaseStore, EntityFilter, ScoredPost, StoreCounts};
+pub use search_index::{FacetedHits, Hit, SearchIndex};
 
 use std::path::{Path, PathBuf};
 

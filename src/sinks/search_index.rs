@@ -41,7 +41,31 @@ pub struct Hit {
     pub entities: Vec<String>,
     pub priority: String,
     pub score: f32,
+    /// The network, from the uid (`source:id`).
+    pub source: String,
+    pub lang: String,
+    pub sentiment: String,
+    pub categories: Vec<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
 }
+
+/// Search results with how the matching posts spread over each facet.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FacetedHits {
+    /// How many posts match in all.
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    /// Facet name (`entity`, `category`, `sentiment`, `source`, `language`, `date`) →
+    /// value → posts, over the first [`FACET_SCAN_LIMIT`] matches (see `facets_exact`).
+    pub facets: std::collections::BTreeMap<&'static str, std::collections::BTreeMap<String, u64>>,
+    /// False when more posts matched than the facets counted.
+    pub facets_exact: bool,
+}
+
+/// Facets count at most this many matching posts: a query matching more answers as fast,
+/// and says its facets are a sample (`facets_exact: false`).
+pub const FACET_SCAN_LIMIT: usize = 20_000;
 
 pub struct SearchIndex {
     index: Index,
@@ -115,27 +139,73 @@ impl SearchIndex {
     /// `priority:P1` narrow it down. Newest index state after the last commit.
     pub fn search(&self, query: &str, limit: usize) -> anyhow::Result<Vec<Hit>> {
         self.reader.reload()?;
-        let f = self.fields;
-        let mut parser = QueryParser::for_index(&self.index, vec![f.text]);
-        parser.set_conjunction_by_default();
-        let parsed = parser.parse_query(query).map_err(|e| {
-            anyhow::anyhow!("cannot read the query \"{query}\": {e}; use words, \"quoted phrases\", and filters like entity:ID or category:billing")
-        })?;
+        let parsed = self.parse(query)?;
         let searcher = self.reader.searcher();
         let top = searcher.search(&parsed, &TopDocs::with_limit(limit))?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let text_of = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            hits.push(Hit {
-                uid: text_of(f.uid),
-                text: text_of(f.text),
-                entities: doc.get_all(f.entity).filter_map(|v| v.as_str().map(str::to_string)).collect(),
-                priority: text_of(f.priority),
-                score,
-            });
+        top.into_iter().map(|(score, address)| self.hit(&searcher.doc(address)?, score)).collect()
+    }
+
+    /// [`Self::search`] with the total and the facets of the matching posts: entity,
+    /// complaint category, sentiment, source, language and day (UTC).
+    pub fn search_with_facets(&self, query: &str, limit: usize) -> anyhow::Result<FacetedHits> {
+        self.reader.reload()?;
+        let parsed = self.parse(query)?;
+        let searcher = self.reader.searcher();
+        let (top, total) = searcher.search(&parsed, &(TopDocs::with_limit(limit), tantivy::collector::Count))?;
+        let hits = top.into_iter().map(|(score, address)| self.hit(&searcher.doc(address)?, score)).collect::<anyhow::Result<Vec<_>>>()?;
+        let matching = searcher.search(&parsed, &TopDocs::with_limit(FACET_SCAN_LIMIT.max(1)))?;
+        let mut facets: std::collections::BTreeMap<&'static str, std::collections::BTreeMap<String, u64>> =
+            ["entity", "category", "sentiment", "source", "language", "date"].into_iter().map(|k| (k, Default::default())).collect();
+        for (_, address) in &matching {
+            let hit = self.hit(&searcher.doc(*address)?, 0.0)?;
+            let mut count = |facet: &'static str, value: &str| {
+                *facets.get_mut(facet).expect("facet names are fixed above").entry(value.to_string()).or_default() += 1;
+            };
+            let mut entities = hit.entities.clone();
+            entities.sort();
+            entities.dedup();
+            entities.iter().for_each(|e| count("entity", e));
+            hit.categories.iter().for_each(|c| count("category", c));
+            count("sentiment", &hit.sentiment);
+            count("source", &hit.source);
+            count("language", &hit.lang);
+            count("date", hit.created_at.get(..10).unwrap_or_default());
         }
-        Ok(hits)
+        Ok(FacetedHits { total: total as u64, hits, facets, facets_exact: matching.len() as u64 == total as u64 })
+    }
+
+    fn parse(&self, query: &str) -> anyhow::Result<Box<dyn tantivy::query::Query>> {
+        let mut parser = QueryParser::for_index(&self.index, vec![self.fields.text]);
+        parser.set_conjunction_by_default();
+        parser.parse_query(query).map_err(|e| {
+            anyhow::anyhow!("cannot read the query \"{query}\": {e}; use words, \"quoted phrases\", and filters like entity:ID or category:billing")
+        })
+    }
+
+    fn hit(&self, doc: &TantivyDocument, score: f32) -> anyhow::Result<Hit> {
+        let f = self.fields;
+        let text_of = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let all_of = |field: Field| doc.get_all(field).filter_map(|v| v.as_str().map(str::to_string)).collect::<Vec<_>>();
+        let uid = text_of(f.uid);
+        let created_at = doc
+            .get_first(f.created_at)
+            .and_then(|v| v.as_datetime())
+            .and_then(|d| time::OffsetDateTime::from_unix_timestamp(d.into_timestamp_secs()).ok())
+            .map(|t| t.format(&time::format_description::well_known::Rfc3339))
+            .transpose()?
+            .unwrap_or_default();
+        Ok(Hit {
+            source: uid.split_once(':').map(|(s, _)| s.to_string()).unwrap_or_default(),
+            uid,
+            text: text_of(f.text),
+            entities: all_of(f.entity),
+            priority: text_of(f.priority),
+            score,
+            lang: text_of(f.lang),
+            sentiment: text_of(f.sentiment),
+            categories: all_of(f.category),
+            created_at,
+        })
     }
 
     /// Erasure: deletes these posts (by uid) and rewrites the segments that held them, so

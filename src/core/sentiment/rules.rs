@@ -23,7 +23,9 @@
 use super::lexicon::{Contrast, FxMap, Lexicon, Phrase};
 use crate::core::normalize::{Text, TokenKind};
 
-/// Added to (dampeners: taken from) a word's strength by a booster word before it.
+/// The usual booster scalar in `boosters.tsv` (the file gives each booster its own);
+/// kept here for the tests that check a booster's effect.
+#[cfg(test)]
 pub const B_INCR: f32 = 0.293;
 /// Added to a word's strength when it alone is written in capitals.
 pub const C_INCR: f32 = 0.733;
