@@ -24,6 +24,10 @@
 
 #[path = "../tests/support/own_clickhouse.rs"]
 mod own_clickhouse;
+#[path = "support/mixed_corpus.rs"]
+mod mixed_corpus;
+
+use mixed_corpus::corpus;
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -34,7 +38,6 @@ use std::time::{Duration, Instant};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
-use serde_json::Value;
 
 const PARTITIONS: i32 = 4;
 
@@ -203,57 +206,6 @@ fn stored(data: &Path) -> usize {
     };
     conn.busy_timeout(Duration::from_secs(5)).unwrap();
     conn.query_row("SELECT count(*) FROM posts", [], |r| r.get::<_, i64>(0)).map(|n| n as usize).unwrap_or(0)
-}
-
-/// The corpus described at the top of this file.
-fn corpus(path: &Path, n: usize) {
-    let sample: Vec<Value> = std::fs::read_to_string(root().join("tests/data/sample_posts.jsonl"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    const WORDS: [&str; 24] = [
-        "coffee", "weekend", "traffic", "rain", "football", "concert", "recipe", "garden", "train", "movie", "beach", "market",
-        "laptop", "holiday", "birthday", "pizza", "music", "office", "cat", "bicycle", "library", "sunset", "homework", "festival",
-    ];
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    let mut out = String::with_capacity(n * 300);
-    let mut from_sample = 0usize;
-    for i in 0..n {
-        let post = if i % 20 == 0 {
-            let round = from_sample / sample.len();
-            let mut p = sample[from_sample % sample.len()].clone();
-            from_sample += 1;
-            p["id"] = Value::String(format!("{}-{round}", p["id"].as_str().unwrap()));
-            if let Some(at) = p.get("created_at").and_then(Value::as_str) {
-                let t = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).unwrap()
-                    + time::Duration::days(15 * round as i64);
-                p["created_at"] = Value::String(t.format(&time::format_description::well_known::Rfc3339).unwrap());
-            }
-            if let Some(parent) = p.get("reply_to").and_then(Value::as_str) {
-                p["reply_to"] = Value::String(format!("{parent}-{round}"));
-            }
-            p
-        } else {
-            let w: Vec<&str> = (0..8).map(|_| WORDS[(next() % WORDS.len() as u64) as usize]).collect();
-            serde_json::json!({
-                "id": format!("chat-{i}"),
-                "source": "reddit",
-                "text": format!("Day {i}: {} and {}, then {} with {} — {} {} {} {}", w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]),
-                "author": {"handle": format!("user{}", next() % 5000), "followers": next() % 2000},
-            })
-        };
-        out.push_str(&serde_json::to_string(&post).unwrap());
-        out.push('\n');
-    }
-    std::fs::write(path, out).unwrap();
 }
 
 fn timed(what: &str, cmd: &mut Command) -> f64 {

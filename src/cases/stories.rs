@@ -20,9 +20,13 @@
 //! Scope: a story is found through every hospital, clinician or keyword its posts named,
 //! so a post naming only the hospital still finds the story opened under its clinician.
 //! The index is rebuilt from the store when it opens ([`crate::sinks::CaseStore::open`])
-//! and after a failed batch, so it never disagrees with what is committed.
+//! and after a failed batch, so it never disagrees with what is committed. What it holds
+//! depends only on the posts stored — never on when the process started or last pruned —
+//! so a run killed and restarted builds the very cases an uninterrupted run builds:
+//! stories stay joinable while their last post is within [`STORY_HORIZON_DAYS`] of the
+//! newest post, and term statistics cover the month before the newest post.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::core::normalize::TokenKind;
 use crate::core::Text;
@@ -34,6 +38,16 @@ pub const STORY_NEAR_BITS: u32 = 12;
 /// A story stays joinable this long after its last post.
 pub const STORY_WINDOW_DAYS: i64 = 14;
 const WINDOW_SECS: i64 = STORY_WINDOW_DAYS * 86_400;
+/// Posts arrive late — a backfill, a replay, a connector catching up after an outage —
+/// and still join the story of their days: a story stays in memory while its last post
+/// is at most this long before the newest post seen, and is forgotten after.
+pub const STORY_HORIZON_DAYS: i64 = 90;
+const HORIZON_SECS: i64 = STORY_HORIZON_DAYS * 86_400;
+/// Term statistics (how distinctive a word is) cover the posts of this many days before
+/// the newest post: a month of the stream, so that a week's burst of one story does not
+/// make its own words look common, at a bounded memory (per day, the day's vocabulary).
+const TERM_WINDOW_DAYS: i64 = 30;
+const DAY_SECS: i64 = 86_400;
 
 /// Share of a post's distinctive-term weight the story must already use…
 const TOPIC_COVERAGE: f32 = 0.4;
@@ -232,11 +246,56 @@ pub struct StoryIndex {
     by_author: HashMap<String, Vec<usize>>,
     by_term: HashMap<String, Vec<usize>>,
     by_band: HashMap<(u8, u16), Vec<usize>>,
-    /// Document frequency of terms over recent posts that name an entity.
-    df: HashMap<String, u32>,
-    docs: u32,
+    terms: TermStats,
+    /// The newest post seen (stored), by its own time.
     newest: i64,
     since_prune: u32,
+}
+
+/// Document frequencies of terms over the posts that name an entity, per day, summed over
+/// the month before the newest post (older days are subtracted as it moves).
+#[derive(Default)]
+struct TermStats {
+    days: BTreeMap<i64, DayTerms>,
+    df: HashMap<String, u32>,
+    docs: u32,
+}
+
+#[derive(Default)]
+struct DayTerms {
+    docs: u32,
+    df: HashMap<String, u32>,
+}
+
+impl TermStats {
+    fn add(&mut self, day: i64, terms: &[String]) {
+        let bucket = self.days.entry(day).or_default();
+        bucket.docs += 1;
+        self.docs += 1;
+        for t in terms {
+            *bucket.df.entry(t.clone()).or_default() += 1;
+            *self.df.entry(t.clone()).or_default() += 1;
+        }
+    }
+
+    /// Forgets the days before `first_day`.
+    fn expire(&mut self, first_day: i64) {
+        while let Some(entry) = self.days.first_entry() {
+            if *entry.key() >= first_day {
+                break;
+            }
+            let old = entry.remove();
+            self.docs -= old.docs;
+            for (t, n) in old.df {
+                if let Some(total) = self.df.get_mut(&t) {
+                    *total -= n;
+                    if *total == 0 {
+                        self.df.remove(&t);
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl StoryIndex {
@@ -252,22 +311,54 @@ impl StoryIndex {
         self.by_case.is_empty()
     }
 
-    /// Counts a post's terms in the document frequencies (every post that names an entity).
-    pub fn observe(&mut self, post: &PostFeatures) {
-        self.docs += 1;
-        for t in &post.terms {
-            *self.df.entry(t.clone()).or_default() += 1;
+    /// Moves the index's clock to a stored post's time (every stored post, relevant or
+    /// not, so that the clock is the newest post in the store): term statistics of days
+    /// that left the window are dropped, and now and then stories past the horizon.
+    pub fn advance(&mut self, at: i64) {
+        if at > self.newest {
+            self.newest = at;
+            self.terms.expire(self.first_term_day());
         }
-        self.newest = self.newest.max(post.at);
         self.since_prune += 1;
         if self.since_prune >= PRUNE_EVERY {
             self.prune();
         }
     }
 
+    /// The newest post's time, as [`StoryIndex::advance`] saw it.
+    pub fn newest(&self) -> i64 {
+        self.newest
+    }
+
+    /// The first day whose posts count in the term statistics.
+    fn first_term_day(&self) -> i64 {
+        self.newest.div_euclid(DAY_SECS) - TERM_WINDOW_DAYS
+    }
+
+    /// The start of the first day whose posts count in the term statistics (the rebuild
+    /// reads the posts from there).
+    pub fn term_window_start(&self) -> i64 {
+        self.first_term_day() * DAY_SECS
+    }
+
+    /// The oldest last post a story in memory may have (the rebuild loads cases from there).
+    pub fn horizon_start(&self) -> i64 {
+        self.newest - HORIZON_SECS
+    }
+
+    /// Counts a post's terms in the document frequencies (every post that names an entity);
+    /// a late post from a day that already left the window counts no more.
+    pub fn observe(&mut self, post: &PostFeatures) {
+        self.advance(post.at);
+        let day = post.at.div_euclid(DAY_SECS);
+        if day >= self.first_term_day() {
+            self.terms.add(day, &post.terms);
+        }
+    }
+
     fn idf(&self, term: &str) -> Option<f32> {
-        let df = *self.df.get(term).unwrap_or(&0) as f32;
-        let n = self.docs.max(1) as f32;
+        let df = *self.terms.df.get(term).unwrap_or(&0) as f32;
+        let n = self.terms.docs.max(1) as f32;
         if df / n > COMMON_TERM_SHARE {
             return None;
         }
@@ -278,7 +369,10 @@ impl StoryIndex {
     /// is older than the window are skipped.
     pub fn find(&self, post: &PostFeatures) -> Vec<(String, JoinReason)> {
         let mut found: HashMap<usize, (JoinReason, f32)> = HashMap::new();
-        let live = |i: usize| self.stories[i].as_ref().filter(|s| s.last_at >= post.at - WINDOW_SECS);
+        // Within the post's window, and not past the horizon: whether `prune` has run yet
+        // must not change the answer.
+        let oldest = (post.at - WINDOW_SECS).max(self.newest - HORIZON_SECS);
+        let live = |i: usize| self.stories[i].as_ref().filter(|s| s.last_at >= oldest);
         let mut note = |i: usize, reason: JoinReason, score: f32| {
             let e = found.entry(i).or_insert((reason, score));
             if (reason, -score) < (e.0, -e.1) {
@@ -320,7 +414,7 @@ impl StoryIndex {
                 note(i, JoinReason::NearDuplicate, 0.0);
                 continue;
             }
-            if self.docs < MIN_DOCS_FOR_TOPIC || total <= 0.0 {
+            if self.terms.docs < MIN_DOCS_FOR_TOPIC || total <= 0.0 {
                 continue;
             }
             let shared: f32 = weights
@@ -331,8 +425,14 @@ impl StoryIndex {
             let same_author = post.author.as_ref().is_some_and(|a| story.authors.contains_key(a));
             if coverage >= TOPIC_COVERAGE && shared >= TOPIC_MIN_SHARED {
                 note(i, JoinReason::Topic, coverage);
-            } else if same_author && coverage >= AUTHOR_COVERAGE && shared >= AUTHOR_MIN_SHARED {
-                note(i, JoinReason::SameAuthor, coverage);
+            } else if same_author {
+                // The author's own words need not recur to be their story: an update
+                // ("still no medical records, qzmarker7") shares a few rare words with
+                // their first post, and that is enough from the same person.
+                let own: f32 = weights.iter().filter(|(t, _)| story.terms.contains_key(*t)).map(|(_, w)| w).sum();
+                if own / total >= AUTHOR_COVERAGE && own >= AUTHOR_MIN_SHARED {
+                    note(i, JoinReason::SameAuthor, own / total);
+                }
             }
         }
         let mut out: Vec<(usize, JoinReason, f32)> = found.into_iter().map(|(i, (r, s))| (i, r, s)).collect();
@@ -413,11 +513,10 @@ impl StoryIndex {
         }
     }
 
-    /// Drops stories that ended more than a window before the newest post, and the
-    /// lookups that point at them.
+    /// Drops stories past the horizon, and the lookups that point at them.
     fn prune(&mut self) {
         self.since_prune = 0;
-        let cutoff = self.newest - WINDOW_SECS;
+        let cutoff = self.newest - HORIZON_SECS;
         let stale: Vec<String> =
             self.stories.iter().flatten().filter(|s| s.last_at < cutoff).map(|s| s.case_id.clone()).collect();
         for id in stale {

@@ -13,7 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
 use crate::cases::spike::{self, SpikeConfig};
-use crate::cases::{self, JoinReason, PostFeatures, StoryIndex, StoryRole, STORY_WINDOW_DAYS};
+use crate::cases::{self, JoinReason, PostFeatures, StoryIndex, StoryRole};
 use crate::connectors::{Position, Resume};
 use crate::core::Text;
 use crate::model::{
@@ -490,6 +490,7 @@ fn apply_post(
     let role = cases::role(a);
     let entity = cases::case_entity(&a.entities);
     let features = PostFeatures::of(post, a, &Text::new(&post.text), at.unix_timestamp());
+    stories.advance(features.at);
     tx.prepare_cached(
         "INSERT INTO posts (uid, created_at, author, lang, relevant, noise, is_complaint, priority, simhash, reach, post, assessment)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -652,17 +653,22 @@ fn stored_author(post: &Post) -> Option<String> {
     post.author.as_ref().and_then(|a| a.handle.clone().or_else(|| a.id.clone()))
 }
 
-/// The story index as the store holds it: every open story case updated within the window
-/// before the newest post, with all its posts, and the term statistics of the posts in
-/// that window.
+/// The story index as the store holds it, as the posts stored so far built it
+/// (cases::stories says what it keeps): every open story case that may still be within
+/// the horizon, with all its posts in the order they were stored, and the term
+/// statistics of the posts of the month before the newest post.
 fn rebuild_stories(conn: &Connection) -> anyhow::Result<StoryIndex> {
     let mut index = StoryIndex::new();
     let newest: Option<i64> = conn.query_row("SELECT max(created_at) FROM posts", [], |r| r.get(0))?;
     let Some(newest) = newest else { return Ok(index) };
-    let since = newest - STORY_WINDOW_DAYS * 86_400;
+    index.advance(newest);
+    // A case's updated_at is at least its last post's time, so this finds every story
+    // the horizon keeps (and a few the index will skip).
+    let horizon = index.horizon_start();
+    let terms_since = index.term_window_start();
     let mut open: HashSet<String> = HashSet::new();
     let mut stmt = conn.prepare("SELECT id, body FROM cases WHERE status NOT IN ('resolved', 'dismissed', 'merged') AND updated_at >= ?1")?;
-    let rows = stmt.query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let rows = stmt.query_map([horizon], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
         let (id, body) = row?;
         let case: Case = serde_json::from_str(&body)?;
@@ -672,10 +678,12 @@ fn rebuild_stories(conn: &Connection) -> anyhow::Result<StoryIndex> {
     }
     let mut stmt = conn.prepare(
         "SELECT post, assessment, case_id, created_at FROM posts WHERE created_at >= ?1 OR case_id IN
-             (SELECT id FROM cases WHERE status NOT IN ('resolved', 'dismissed', 'merged') AND updated_at >= ?1)
-         ORDER BY created_at, rowid",
+             (SELECT id FROM cases WHERE status NOT IN ('resolved', 'dismissed', 'merged') AND updated_at >= ?2)
+         ORDER BY rowid",
     )?;
-    let rows = stmt.query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?)))?;
+    let rows = stmt.query_map([terms_since, horizon], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?))
+    })?;
     for row in rows {
         let (post, assessment, case_id, at) = row?;
         let (post, assessment): (Post, Assessment) = (serde_json::from_str(&post)?, serde_json::from_str(&assessment)?);
@@ -686,7 +694,7 @@ fn rebuild_stories(conn: &Connection) -> anyhow::Result<StoryIndex> {
         if let Some(id) = case_id.filter(|id| open.contains(id)) {
             index.add(&id, &features);
         }
-        if at >= since {
+        if at >= terms_since {
             index.observe(&features);
         }
     }

@@ -30,7 +30,8 @@ const Charts = (() => {
     const W = 900, H = 240, L = 40, B = 28, T = 14;
     const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": opts.label || "chart", "data-chart": opts.name || "" });
     const totals = points.map(p => keys.reduce((s, k) => s + (p.values[k.key] || 0), 0));
-    const max = nice(Math.max(...totals));
+    // Counts: four grid steps of whole posts.
+    const max = Math.max(4, Math.ceil(nice(Math.max(...totals)) / 4) * 4);
     const bw = (W - L - 4) / points.length;
     for (let i = 0; i <= 4; i++) {
       const y = T + (H - T - B) * (1 - i / 4);

@@ -16,6 +16,7 @@ const INDEX_HTML: &str = include_str!("index.html");
 const APP_JS: &str = include_str!("app.js");
 const CHARTS_JS: &str = include_str!("charts.js");
 const APP_CSS: &str = include_str!("app.css");
+const ICON_SVG: &str = include_str!("icon.svg");
 
 pub fn routes() -> Router<Arc<ApiState>> {
     Router::new()
@@ -26,6 +27,9 @@ pub fn routes() -> Router<Arc<ApiState>> {
         .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .route("/assets/charts.js", get(|| async { asset("text/javascript; charset=utf-8", CHARTS_JS) }))
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
+        // Browsers ask for /favicon.ico whatever the page links; both get the same icon.
+        .route("/assets/icon.svg", get(|| async { asset("image/svg+xml", ICON_SVG) }))
+        .route("/favicon.ico", get(|| async { asset("image/svg+xml", ICON_SVG) }))
 }
 
 async fn page() -> impl IntoResponse {
