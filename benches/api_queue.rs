@@ -19,44 +19,20 @@
 //!
 //! The config raises the per-token rate limit: one token stands for the whole office here.
 
+#[path = "support/followed_run.rs"]
+mod followed_run;
 #[path = "support/mixed_corpus.rs"]
 mod mixed_corpus;
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use followed_run::{env_or, feed, quantile, root, FollowedRun};
+
 const TOKEN: &str = "officer-bench-0123456789abcdef";
 const PRELOAD: usize = 20_000;
 const QUERIES: [&str; 4] = ["/api/alerts", "/api/alerts?priority=P1", "/api/alerts?entity=zenith-serpong", "/api/alerts?status=all&limit=100"];
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-struct Run(Child);
-
-impl Drop for Run {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
-        let _ = self.0.wait();
-    }
-}
-
-async fn committed(client: &reqwest::Client, base: &str) -> u64 {
-    match client.get(format!("{base}/healthz")).send().await {
-        Ok(r) => r.json::<serde_json::Value>().await.ok().and_then(|v| v["committed"].as_u64()).unwrap_or(0),
-        Err(_) => 0,
-    }
-}
 
 struct Phase {
     requests: usize,
@@ -68,8 +44,7 @@ struct Phase {
 
 impl Phase {
     fn quantile(&self, q: f64) -> f64 {
-        let i = ((self.latencies_ms.len() as f64 - 1.0) * q).round() as usize;
-        self.latencies_ms.get(i).copied().unwrap_or(f64::NAN)
+        quantile(&self.latencies_ms, q)
     }
 
     fn print(&self, name: &str) {
@@ -84,30 +59,6 @@ impl Phase {
             self.ingested_per_sec,
         );
     }
-}
-
-/// Appends `lines` to `path` at `rate` lines per second until `stop`; returns how many.
-fn feed(path: PathBuf, lines: Arc<Vec<String>>, start: usize, rate: usize, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<usize> {
-    std::thread::spawn(move || {
-        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
-        let started = Instant::now();
-        let mut written = 0usize;
-        while !stop.load(Ordering::Relaxed) && start + written < lines.len() {
-            let due = (started.elapsed().as_secs_f64() * rate as f64) as usize;
-            if written < due {
-                let upto = due.min(lines.len() - start);
-                let mut chunk = String::new();
-                for line in &lines[start + written..start + upto] {
-                    chunk.push_str(line);
-                    chunk.push('\n');
-                }
-                file.write_all(chunk.as_bytes()).unwrap();
-                written = upto;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        written
-    })
 }
 
 async fn phase(base: &str, paths: &[&str], authorized: bool, clients: usize, secs: f64) -> (usize, usize, Vec<f64>) {
@@ -168,39 +119,18 @@ fn main() {
     let followed = work.join("followed.jsonl");
     std::fs::write(&followed, lines[..PRELOAD].join("\n") + "\n").unwrap();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let config = work.join("hearken.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "data_dir = {:?}\n[core]\nentities = \"lexicons/entities.toml\"\n\
-             [api]\nlisten = \"127.0.0.1:{port}\"\nrate_limit_per_second = 1000000.0\nrate_limit_burst = 1000000\n\n\
-             [[sources]]\nkind = \"replay\"\npath = {:?}\nfollow = true\n",
-            work.join("data"),
-            followed
-        ),
-    )
-    .unwrap();
-    let _run = Run(
-        Command::new(env!("CARGO_BIN_EXE_hearken"))
-            .current_dir(root())
-            .args(["run", "--config"])
-            .arg(&config)
-            .env("HEARKEN_API_TOKENS", format!("officer:bench:{TOKEN}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(File::create(work.join("hearken.log")).unwrap()))
-            .spawn()
-            .unwrap(),
+    let run = FollowedRun::start(
+        &work,
+        &followed,
+        "rate_limit_per_second = 1000000.0\nrate_limit_burst = 1000000",
+        &format!("officer:bench:{TOKEN}"),
     );
-    let base = format!("http://127.0.0.1:{port}");
+    let base = run.base.clone();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
         let probe = reqwest::Client::new();
         let started = Instant::now();
-        while committed(&probe, &base).await < PRELOAD as u64 {
-            assert!(started.elapsed() < Duration::from_secs(600), "the preload was not committed within 10 minutes; see {}", work.join("hearken.log").display());
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        run.wait_committed(&probe, PRELOAD as u64, Duration::from_secs(600)).await;
         let (_, queue) = {
             let r = probe.get(format!("{base}/api/alerts?status=all&limit=500")).bearer_auth(TOKEN).send().await.unwrap();
             ((), r.json::<serde_json::Value>().await.unwrap())
@@ -216,14 +146,14 @@ fn main() {
         let mut results = Vec::new();
         for (name, paths, authorized) in [("/healthz", &["/healthz"][..], false), ("/api/alerts", &QUERIES[..], true)] {
             let stop = Arc::new(AtomicBool::new(false));
-            let before = committed(&probe, &base).await;
-            let feeder = feed(followed.clone(), lines.clone(), next_line, ingest, stop.clone());
+            let before = run.committed(&probe).await;
+            let feeder = feed(followed.clone(), lines.clone(), next_line, ingest, stop.clone(), |_, _, _| {});
             let t = Instant::now();
             let (requests, errors, latencies_ms) = phase(&base, paths, authorized, clients, secs).await;
             let elapsed = t.elapsed().as_secs_f64();
             stop.store(true, Ordering::Relaxed);
             next_line += feeder.join().unwrap();
-            let after = committed(&probe, &base).await;
+            let after = run.committed(&probe).await;
             let p = Phase { requests, errors, secs: elapsed, latencies_ms, ingested_per_sec: (after - before) as f64 / elapsed };
             p.print(name);
             results.push(p);
