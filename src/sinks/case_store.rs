@@ -762,7 +762,9 @@ fn join_case(
                 case.categories.push(c.id);
             }
         }
-        for r in &a.priority.reasons {
+        // The joining post's own reach and engagement show in the case's spread; listing
+        // each post's would bury the case's why under numbers.
+        for r in a.priority.reasons.iter().filter(|r| !crate::core::priority::is_post_measure(r)) {
             if !case.reasons.contains(r) {
                 case.reasons.push(r.clone());
             }
