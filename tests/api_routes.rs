@@ -165,7 +165,17 @@ async fn every_route_checks_token_role_and_input() {
             wrong: MARKETING,
             malformed: (format!("/api/cases/{}/dismiss", case(4)), Some(serde_json::json!({"assignee": "x"})), "assign only"),
         },
+        Route {
+            method: Method::POST,
+            path: format!("/api/cases/{}/merge", case(5)),
+            body: Some(serde_json::json!({"into": case(0), "note": "the same patient"})),
+            right: OFFICER,
+            wrong: MARKETING,
+            malformed: (format!("/api/cases/{}/merge", case(5)), Some(serde_json::json!({"note": "x"})), "into"),
+        },
     ];
+    let (_, before_merge) = s.get(&format!("/api/cases/{}", case(0)), Some(OFFICER)).await;
+    let (_, merged_away) = s.get(&format!("/api/cases/{}", case(5)), Some(OFFICER)).await;
     for r in &routes {
         let (status, body) = s.call(r.method.clone(), &r.path, None, r.body.clone()).await;
         assert_error(status, &body, StatusCode::UNAUTHORIZED, "Authorization: Bearer");
@@ -210,6 +220,26 @@ async fn every_route_checks_token_role_and_input() {
     let (_, dismissed) = s.get(&format!("/api/cases/{}", case(4)), Some(OFFICER)).await;
     assert_eq!(dismissed["case"]["status"], "dismissed");
     assert_eq!(dismissed["events"].as_array().unwrap().last().unwrap()["actor"], "ana");
+
+    // A merge: the kept case has both cases' posts, the other is resolved, both trails say so.
+    let (_, kept) = s.get(&format!("/api/cases/{}", case(0)), Some(OFFICER)).await;
+    let uids = |v: &Value| v["case"]["post_uids"].as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let mut expected_uids = uids(&before_merge);
+    expected_uids.extend(uids(&merged_away).into_iter().filter(|u| !uids(&before_merge).contains(u)));
+    assert_eq!(uids(&kept), expected_uids);
+    assert_eq!(kept["posts"].as_array().unwrap().len(), expected_uids.len(), "the merged posts are shown with the kept case");
+    let last = kept["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["kind"].as_str(), last["actor"].as_str()), (Some("merged"), Some("siti")));
+    assert!(last["note"].as_str().unwrap().contains(&case(5)), "{last}");
+    let (_, gone) = s.get(&format!("/api/cases/{}", case(5)), Some(OFFICER)).await;
+    assert_eq!(gone["case"]["status"], "resolved");
+    assert!(gone["events"].as_array().unwrap().last().unwrap()["note"].as_str().unwrap().contains(&format!("merged into {}", case(0))));
+    let (status, body) = s.post(&format!("/api/cases/{}/merge", case(0)), Some(OFFICER), serde_json::json!({"into": case(0)})).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "itself");
+    let (status, body) = s.post(&format!("/api/cases/{}/merge", case(0)), Some(OFFICER), serde_json::json!({"into": case(5)})).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "reopen it");
+    let (status, body) = s.post(&format!("/api/cases/{}/ack", case(0)), Some(OFFICER), serde_json::json!({"into": case(2)})).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "/merge only");
 
     // Moves the lifecycle does not allow, and unknown cases.
     let (status, body) = s.post(&format!("/api/cases/{}/ack", case(1)), Some(OFFICER), serde_json::json!({})).await;

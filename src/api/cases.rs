@@ -1,7 +1,7 @@
 //! One case: `GET /api/cases/{id}` (the case, its posts with their assessments and the
 //! evidence to highlight, the audit trail) and the officers' actions
-//! `POST /api/cases/{id}/ack|assign|note|resolve|dismiss`, each an audit event recorded with
-//! the caller's token name and the time.
+//! `POST /api/cases/{id}/ack|assign|note|resolve|dismiss|merge`, each an audit event
+//! recorded with the caller's token name and the time.
 
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::{Caller, Officers};
 use super::error::ApiError;
 use super::ApiState;
-use crate::model::{Assessment, CaseStatus, Post};
+use crate::model::{Assessment, CaseKind, CaseStatus, Post};
 
 pub fn routes() -> Router<Arc<ApiState>> {
     Router::new()
@@ -26,6 +26,7 @@ pub fn routes() -> Router<Arc<ApiState>> {
         .route("/api/cases/{id}/note", post(|c, s, p, h, b| act(c, s, p, h, b, Action::Note)))
         .route("/api/cases/{id}/resolve", post(|c, s, p, h, b| act(c, s, p, h, b, Action::Resolve)))
         .route("/api/cases/{id}/dismiss", post(|c, s, p, h, b| act(c, s, p, h, b, Action::Dismiss)))
+        .route("/api/cases/{id}/merge", post(|c, s, p, h, b| act(c, s, p, h, b, Action::Merge)))
 }
 
 /// A span of a post's text to highlight, in UTF-16 code units (what JavaScript strings
@@ -116,6 +117,8 @@ enum Action {
     Note,
     Resolve,
     Dismiss,
+    /// Into the case named by `into`: the two are one story.
+    Merge,
 }
 
 /// The body of an action; `{}` or no body at all where nothing is required.
@@ -126,6 +129,8 @@ struct ActionBody {
     note: Option<String>,
     /// Who takes the case; required by `assign`.
     assignee: Option<String>,
+    /// The case that takes this one's posts; required by `merge`.
+    into: Option<String>,
 }
 
 const MAX_NOTE_CHARS: usize = 4000;
@@ -139,7 +144,7 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<ActionBody, ApiError>
         return Err(ApiError::bad_request("send the body as JSON with the header Content-Type: application/json"));
     }
     serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(format!("the body is not valid: {e}; send {{\"note\": \"…\"}} (and \"assignee\" to assign)"))
+        ApiError::bad_request(format!("the body is not valid: {e}; send {{\"note\": \"…\"}} (and \"assignee\" to assign, \"into\" to merge)"))
     })
 }
 
@@ -166,13 +171,24 @@ async fn act(
         Action::Assign => Some(CaseStatus::Assigned),
         Action::Resolve => Some(CaseStatus::Resolved),
         Action::Dismiss => Some(CaseStatus::Dismissed),
-        Action::Note => None,
+        Action::Note | Action::Merge => None,
     };
+    let into = body.into.map(|i| i.trim().to_string()).filter(|i| !i.is_empty());
+    if let Some(into) = &into {
+        valid_id(into)?;
+    }
     match action {
         Action::Assign if assignee.is_none() => {
             return Err(ApiError::bad_request("assigning needs {\"assignee\": \"NAME\"}: who takes the case"));
         }
         Action::Note if note.is_none() => return Err(ApiError::bad_request("a note needs {\"note\": \"TEXT\"}")),
+        Action::Merge if into.is_none() => {
+            return Err(ApiError::bad_request("merging needs {\"into\": \"CASE_ID\"}: the case that takes this one's posts"));
+        }
+        Action::Merge if into.as_deref() == Some(id.as_str()) => {
+            return Err(ApiError::bad_request("a case cannot be merged into itself; name another case in \"into\""));
+        }
+        _ if into.is_some() && action != Action::Merge => return Err(ApiError::bad_request("\"into\" belongs to /merge only")),
         Action::Assign => {}
         _ if assignee.is_some() => return Err(ApiError::bad_request("\"assignee\" belongs to /assign only")),
         _ => {}
@@ -188,6 +204,23 @@ async fn act(
                     format!("the case is {} and cannot become {}; reload it to see who changed it", case.status.as_str(), next.as_str()),
                 )),
                 Some(next) => Ok(store.set_status(&id, next, &actor, note.as_deref(), assignee.as_deref())?),
+                None if action == Action::Merge => {
+                    let into = into.unwrap_or_default();
+                    match store.case(&into)? {
+                        None => Err(ApiError::not_found("no case to merge into; take ids from /api/alerts")),
+                        Some(target) if case.status.is_closed() || target.status.is_closed() => {
+                            let closed = if case.status.is_closed() { &case } else { &target };
+                            Err(ApiError::new(
+                                StatusCode::CONFLICT,
+                                format!("case {} is {}; reopen it before merging", closed.id, closed.status.as_str()),
+                            ))
+                        }
+                        Some(target) if target.kind != CaseKind::Story || case.kind != CaseKind::Story => {
+                            Err(ApiError::new(StatusCode::CONFLICT, "only stories are merged; a volume spike is resolved or dismissed on its own"))
+                        }
+                        Some(_) => Ok(store.merge(&id, &into, &actor, note.as_deref())?),
+                    }
+                }
                 None => Ok(store.add_note(&id, &actor, note.as_deref().unwrap_or_default())?),
             })
         })

@@ -236,6 +236,16 @@ struct Story {
     terms: HashMap<String, u32>,
 }
 
+impl Story {
+    fn spread(&self, at: i64) -> SpreadCount {
+        SpreadCount {
+            authors: self.authors.len() as u32,
+            authors_last_hour: self.authors.values().filter(|(_, t)| *t > at - 3600 && *t <= at).count() as u32,
+            reach: self.authors.values().map(|(r, _)| r).sum(),
+        }
+    }
+}
+
 /// Open stories in memory, with lookups by entity, reference, author, term and SimHash band.
 #[derive(Default)]
 pub struct StoryIndex {
@@ -498,12 +508,13 @@ impl StoryIndex {
         for n in &post.names {
             self.by_name.insert(n.clone(), i);
         }
-        let authors_last_hour = story.authors.values().filter(|(_, at)| *at > post.at - 3600 && *at <= post.at).count() as u32;
-        SpreadCount {
-            authors: story.authors.len() as u32,
-            authors_last_hour,
-            reach: story.authors.values().map(|(r, _)| r).sum(),
-        }
+        story.spread(post.at)
+    }
+
+    /// How far the story of `case_id` has spread as of `at`, if the index holds it.
+    pub fn spread(&self, case_id: &str, at: i64) -> Option<SpreadCount> {
+        let i = *self.by_case.get(case_id)?;
+        self.stories[i].as_ref().map(|s| s.spread(at))
     }
 
     /// Forgets a story (closed, merged away, or found closed by another process).

@@ -413,6 +413,73 @@ impl CaseStore {
         )?)
     }
 
+    /// Merges case `from` into case `into` on an officer's behalf: two cases an officer
+    /// sees are one story (the index missed the link). `into` takes the posts, categories
+    /// and reasons of `from` and the higher priority; `from` is resolved. Both trails get
+    /// a `merged` event naming the other case, so the CRM and an auditor can follow it.
+    pub fn merge(&mut self, from: &str, into: &str, actor: &str, note: Option<&str>) -> anyhow::Result<Case> {
+        if from == into {
+            anyhow::bail!("a case cannot be merged into itself; name another case to merge {from} into");
+        }
+        let tx = self.conn.transaction()?;
+        let mut gone = load_case(&tx, from)?.ok_or_else(|| anyhow::anyhow!("no case {from}; list them with `hearken cases`"))?;
+        let mut kept = load_case(&tx, into)?.ok_or_else(|| anyhow::anyhow!("no case {into}; list them with `hearken cases`"))?;
+        for c in [&gone, &kept] {
+            if c.status.is_closed() {
+                anyhow::bail!("case {} is {}; reopen it before merging", c.id, c.status.as_str());
+            }
+            if c.kind != CaseKind::Story {
+                anyhow::bail!("case {} is a volume spike, not a story; only stories are merged", c.id);
+            }
+        }
+        let now = OffsetDateTime::now_utc();
+        tx.prepare_cached("UPDATE posts SET case_id = ?1 WHERE case_id = ?2")?.execute(params![kept.id, gone.id])?;
+        for uid in std::mem::take(&mut gone.post_uids) {
+            if !kept.post_uids.contains(&uid) {
+                kept.post_uids.push(uid);
+            }
+        }
+        for c in &gone.categories {
+            if !kept.categories.contains(c) {
+                kept.categories.push(*c);
+            }
+        }
+        for r in &gone.reasons {
+            if !kept.reasons.contains(r) {
+                kept.reasons.push(r.clone());
+            }
+        }
+        kept.priority = kept.priority.min(gone.priority);
+        kept.priority_score = kept.priority_score.max(gone.priority_score);
+        for source in &gone.spread.sources {
+            if !kept.spread.sources.contains(source) {
+                kept.spread.sources.push(*source);
+            }
+        }
+        kept.opened_at = kept.opened_at.min(gone.opened_at);
+        kept.updated_at = now;
+        kept.version += 1;
+        gone.status = CaseStatus::Resolved;
+        gone.updated_at = now;
+        gone.version += 1;
+        let with_note = |what: String| Some(match note { Some(n) => format!("{what}: {n}"), None => what });
+        save_case(&tx, &gone)?;
+        record_event(&tx, &self.outbox_events, &gone, CaseEventKind::Merged, actor, now, with_note(format!("merged into {}", kept.id)), None)?;
+        save_case(&tx, &kept)?;
+        record_event(&tx, &self.outbox_events, &kept, CaseEventKind::Merged, actor, now, with_note(format!("{} merged into this case", gone.id)), None)?;
+        tx.commit()?;
+        // The index learns the merged story from what is committed; the spread is then
+        // counted over both stories' authors.
+        self.stories = rebuild_stories(&self.conn)?;
+        if let Some(count) = self.stories.spread(&kept.id, self.stories.newest()) {
+            kept.spread.authors = count.authors;
+            kept.spread.authors_last_hour = count.authors_last_hour;
+            kept.spread.reach = count.reach;
+            save_case(&self.conn, &kept)?;
+        }
+        Ok(kept)
+    }
+
     /// Adds an officer's note to a case's audit trail (the status stays as it is).
     pub fn add_note(&mut self, id: &str, actor: &str, note: &str) -> anyhow::Result<Case> {
         let tx = self.conn.transaction()?;
@@ -667,7 +734,7 @@ fn rebuild_stories(conn: &Connection) -> anyhow::Result<StoryIndex> {
     let horizon = index.horizon_start();
     let terms_since = index.term_window_start();
     let mut open: HashSet<String> = HashSet::new();
-    let mut stmt = conn.prepare("SELECT id, body FROM cases WHERE status NOT IN ('resolved', 'dismissed', 'merged') AND updated_at >= ?1")?;
+    let mut stmt = conn.prepare("SELECT id, body FROM cases WHERE status NOT IN ('resolved', 'dismissed') AND updated_at >= ?1")?;
     let rows = stmt.query_map([horizon], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
         let (id, body) = row?;
@@ -678,7 +745,7 @@ fn rebuild_stories(conn: &Connection) -> anyhow::Result<StoryIndex> {
     }
     let mut stmt = conn.prepare(
         "SELECT post, assessment, case_id, created_at FROM posts WHERE created_at >= ?1 OR case_id IN
-             (SELECT id FROM cases WHERE status NOT IN ('resolved', 'dismissed', 'merged') AND updated_at >= ?2)
+             (SELECT id FROM cases WHERE status NOT IN ('resolved', 'dismissed') AND updated_at >= ?2)
          ORDER BY rowid",
     )?;
     let rows = stmt.query_map([terms_since, horizon], |r| {

@@ -198,6 +198,7 @@ function alertCard(a, fresh) {
   act("Note…", "note", true, "Note for the audit trail:");
   act("Resolve", "resolve", !closed);
   act("Dismiss as noise", "dismiss", !closed);
+  if (a.kind !== "spike") act("Merge into…", "merge", !closed, "Merge into which case? (its id, e.g. from the other card)");
   const more = text("button", expanded.has(a.id) ? "Hide posts" : "Posts & trail", "small secondary");
   more.type = "button";
   more.addEventListener("click", () => { if (expanded.has(a.id)) expanded.delete(a.id); else expanded.add(a.id); loadQueue().catch(showError); });
@@ -234,7 +235,9 @@ async function caseAction(id, action, ask) {
   if (ask) {
     const answer = window.prompt(ask);
     if (answer === null || !answer.trim()) return;
-    if (action === "assign") body.assignee = answer.trim(); else body.note = answer.trim();
+    if (action === "assign") body.assignee = answer.trim();
+    else if (action === "merge") body.into = answer.trim();
+    else body.note = answer.trim();
   }
   try {
     await api(`/api/cases/${encodeURIComponent(id)}/${action}`, { method: "POST", body });
