@@ -368,6 +368,12 @@ impl FoldedText {
         let mut buf = [0u8; 4];
         for (i, c) in original.char_indices() {
             let span = (i as u32, (i + c.len_utf8()) as u32);
+            // Most characters are ASCII: nothing to decompose.
+            if c.is_ascii() {
+                text.push(c.to_ascii_lowercase());
+                map.push(span);
+                continue;
+            }
             // Curly quotes and dashes fold to their ASCII forms so "St. Mary’s" matches.
             let c = match c {
                 '\u{2018}' | '\u{2019}' => '\'',

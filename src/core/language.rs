@@ -8,6 +8,12 @@
 use whatlang::Lang as W;
 
 use super::normalize::Text;
+use rustc_hash::FxHashMap;
+
+/// Bits of [`LanguageDetector::function_words`]: which lists a word is on.
+const EN: u8 = 1;
+const ID: u8 = 2;
+const MS: u8 = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -46,6 +52,9 @@ impl Lang {
 pub struct LanguageDetector {
     languages: Vec<Lang>,
     detector: whatlang::Detector,
+    /// The function-word lists below as one table (word → EN | ID | MS bits): every word
+    /// of every post is looked up, so one hash probe instead of three list scans.
+    function_words: FxHashMap<&'static str, u8>,
 }
 
 impl LanguageDetector {
@@ -57,21 +66,22 @@ impl LanguageDetector {
         if languages.iter().any(|l| l.is_malay_family()) {
             allow.push(W::Ind);
         }
-        LanguageDetector { languages: languages.to_vec(), detector: whatlang::Detector::with_allowlist(allow) }
+        let mut function_words = FxHashMap::default();
+        for (list, bit) in [(ENGLISH, EN), (INDONESIAN, ID), (MALAY, MS)] {
+            for &w in list {
+                *function_words.entry(w).or_insert(0) |= bit;
+            }
+        }
+        LanguageDetector { languages: languages.to_vec(), detector: whatlang::Detector::with_allowlist(allow), function_words }
     }
 
     pub fn detect(&self, text: &Text, original: &str) -> Lang {
         let (mut en, mut id, mut ms) = (0u32, 0u32, 0u32);
         for w in text.words() {
-            if ENGLISH.contains(&w) {
-                en += 1;
-            }
-            if INDONESIAN.contains(&w) {
-                id += 1;
-            }
-            if MALAY.contains(&w) {
-                ms += 1;
-            }
+            let bits = self.function_words.get(w).copied().unwrap_or(0);
+            en += u32::from(bits & EN != 0);
+            id += u32::from(bits & ID != 0);
+            ms += u32::from(bits & MS != 0);
         }
         let malay_family = id + ms;
         let guess = if en >= 2 && en >= 3 * malay_family {

@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use rustc_hash::FxHashMap;
 use unicode_normalization::UnicodeNormalization;
 
 /// One word (or emoji, URL, mention) of a post.
@@ -343,40 +344,45 @@ pub fn is_emoji(c: char) -> bool {
 /// Informal Indonesian and Malay spellings and their standard forms. Kept short and
 /// unambiguous: a word that is also English ("ga", "yg" are not) stays out.
 fn slang(word: &str) -> Option<&'static str> {
-    Some(match word {
-        "gak" | "nggak" | "ngga" | "ga" | "gk" | "tdk" | "engga" | "enggak" | "nda" | "ndak" | "gx" | "kagak" | "tak" => "tidak",
-        "bgt" | "bngt" | "bangettt" => "banget",
-        "yg" | "yng" => "yang",
-        "dgn" | "dg" | "dng" => "dengan",
-        "blm" | "blom" | "belom" => "belum",
-        "udh" | "udah" | "sdh" | "dah" => "sudah",
-        "sy" | "aku" | "gw" | "gue" | "gua" => "saya",
-        "krn" | "karna" | "soalnya" => "karena",
-        "tp" | "tpi" => "tapi",
-        "jg" => "juga",
-        "lg" => "lagi",
-        "sm" => "sama",
-        "utk" | "untk" => "untuk",
-        "bs" | "bsa" => "bisa",
-        "aja" | "aj" => "saja",
-        "gmn" | "gimana" => "bagaimana",
-        "knp" | "kenapa" => "mengapa",
-        "jd" | "jdi" => "jadi",
-        "org" => "orang",
-        "lbh" => "lebih",
-        "msh" | "masi" => "masih",
-        "bkn" => "bukan",
-        "gpp" => "tidak apa apa",
-        "trs" | "trus" => "terus",
-        "pd" => "pada",
-        "dlm" => "dalam",
-        "skrg" | "skrng" => "sekarang",
-        "kalo" | "klo" | "kl" => "kalau",
-        "emg" | "emang" => "memang",
-        "mantab" | "mantul" => "mantap",
-        _ => return None,
-    })
+    // Every word of every post is looked up: one hash probe, not a chain of comparisons.
+    static TABLE: LazyLock<FxHashMap<&'static str, &'static str>> =
+        LazyLock::new(|| SLANG.iter().flat_map(|(forms, standard)| forms.iter().map(move |f| (*f, *standard))).collect());
+    TABLE.get(word).copied()
 }
+
+/// The table of [`slang`]: informal forms → their standard form.
+const SLANG: &[(&[&str], &str)] = &[
+    (&["gak", "nggak", "ngga", "ga", "gk", "tdk", "engga", "enggak", "nda", "ndak", "gx", "kagak", "tak"], "tidak"),
+    (&["bgt", "bngt", "bangettt"], "banget"),
+    (&["yg", "yng"], "yang"),
+    (&["dgn", "dg", "dng"], "dengan"),
+    (&["blm", "blom", "belom"], "belum"),
+    (&["udh", "udah", "sdh", "dah"], "sudah"),
+    (&["sy", "aku", "gw", "gue", "gua"], "saya"),
+    (&["krn", "karna", "soalnya"], "karena"),
+    (&["tp", "tpi"], "tapi"),
+    (&["jg"], "juga"),
+    (&["lg"], "lagi"),
+    (&["sm"], "sama"),
+    (&["utk", "untk"], "untuk"),
+    (&["bs", "bsa"], "bisa"),
+    (&["aja", "aj"], "saja"),
+    (&["gmn", "gimana"], "bagaimana"),
+    (&["knp", "kenapa"], "mengapa"),
+    (&["jd", "jdi"], "jadi"),
+    (&["org"], "orang"),
+    (&["lbh"], "lebih"),
+    (&["msh", "masi"], "masih"),
+    (&["bkn"], "bukan"),
+    (&["gpp"], "tidak apa apa"),
+    (&["trs", "trus"], "terus"),
+    (&["pd"], "pada"),
+    (&["dlm"], "dalam"),
+    (&["skrg", "skrng"], "sekarang"),
+    (&["kalo", "klo", "kl"], "kalau"),
+    (&["emg", "emang"], "memang"),
+    (&["mantab", "mantul"], "mantap"),
+];
 
 #[cfg(test)]
 mod tests {

@@ -16,41 +16,10 @@
 //! A later file overrides an earlier one for the same word, so hand-curated entries win
 //! over generated ones.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
-/// FxHash (as in rustc): the keys are short words, so a multiply-rotate hash beats SipHash
-/// by a wide margin and hash flooding is no concern for a read-only table built at start.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-pub type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+/// FxHash (rustc's hash): the keys are short words, so a multiply-rotate hash beats SipHash
+/// by a wide margin, and hash flooding is no concern for read-only tables built at start.
+pub use rustc_hash::{FxHashMap as FxMap, FxHashSet as FxSet};
 
 /// Weights of a contrastive conjunction ("but", "tapi").
 #[derive(Debug, Clone, Copy, PartialEq)]
