@@ -75,7 +75,7 @@ impl BlueskyConfig {
             Some(var) => Some(secret_from_env(var, &format!("the bluesky source \"{}\"", self.name))?),
             None => None,
         };
-        let http = Http::new(RateLimitStyle::None, self.poll.timeout(), None)?;
+        let http = Http::new(RateLimitStyle::UnixTime, self.poll.timeout(), None)?;
         Ok(Poller::new(Bluesky { config: self.clone(), token }, http, format!("bluesky:{}", self.name), self.poll.clone()))
     }
 }

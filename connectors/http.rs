@@ -37,12 +37,14 @@ pub enum RateLimitStyle {
     /// `X-Ratelimit-Remaining` (may be fractional) and `X-Ratelimit-Reset` in seconds from
     /// now (Reddit).
     SecondsFromNow,
-    /// `x-rate-limit-remaining` and `x-rate-limit-reset` as a Unix time in seconds (X API v2).
+    /// `x-rate-limit-remaining` and `x-rate-limit-reset` as a Unix time in seconds (X API
+    /// v2); atproto servers send `ratelimit-remaining` and `ratelimit-reset` the same way
+    /// (Bluesky).
     UnixTime,
     /// `X-RateLimit-Remaining` and `X-RateLimit-Reset` as an RFC 3339 time (Mastodon).
     Rfc3339,
-    /// No standard headers (Bluesky sends `ratelimit-*` per IETF draft: remaining and reset
-    /// in seconds, handled like `SecondsFromNow`; Facebook: see its module).
+    /// No standard headers (feeds; Facebook: see its module). A reset header, if one comes,
+    /// is read as seconds from now.
     None,
 }
 
@@ -237,6 +239,12 @@ mod tests {
         hx.insert("x-rate-limit-reset", HeaderValue::from_str(&(now_unix() + 30).to_string()).unwrap());
         let d = x.window_exhausted(&hx).unwrap();
         assert!(d >= Duration::from_secs(29) && d <= Duration::from_secs(30), "{d:?}");
+        // atproto (Bluesky): lower-case `ratelimit-*`, the reset a Unix time.
+        let mut hb = HeaderMap::new();
+        hb.insert("ratelimit-remaining", HeaderValue::from_static("0"));
+        hb.insert("ratelimit-reset", HeaderValue::from_str(&(now_unix() + 90).to_string()).unwrap());
+        let d = x.window_exhausted(&hb).unwrap();
+        assert!(d >= Duration::from_secs(89) && d <= Duration::from_secs(90), "{d:?}");
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("12"));
         assert_eq!(reddit.window_exhausted(&h), None);
     }

@@ -156,6 +156,19 @@ impl SourceConfig {
         }
     }
 
+    /// The environment variables this source reads its secrets from.
+    pub fn secret_vars(&self) -> Vec<&str> {
+        match self {
+            SourceConfig::Replay { .. } | SourceConfig::Webhook(_) => vec![],
+            SourceConfig::Mastodon(c) => c.token_env.as_deref().into_iter().collect(),
+            SourceConfig::Bluesky(c) => c.token_env.as_deref().into_iter().collect(),
+            SourceConfig::Rss(c) => c.token_env.as_deref().into_iter().collect(),
+            SourceConfig::Reddit(c) => vec![c.client_id_env.as_str(), c.client_secret_env.as_str()],
+            SourceConfig::X(c) => vec![c.token_env.as_str()],
+            SourceConfig::Facebook(c) => vec![c.token_env.as_str()],
+        }
+    }
+
     /// What is wrong with this entry, each problem prefixed with `at` (e.g. "sources[2]").
     pub fn problems(&self, at: &str) -> Vec<String> {
         match self {

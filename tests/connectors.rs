@@ -691,3 +691,30 @@ async fn a_source_without_its_secret_says_which_variable_to_export() {
     let bad: Result<One, _> = toml::from_str("[[sources]]\nkind = \"x\"\nname = \"n\"\nquery = \"q\"\ntoken = \"inline-secret\"\n");
     assert!(bad.is_err(), "secrets are not accepted in the config file");
 }
+
+/// `hearken check-config` names a source's missing secret variable before `run` would
+/// stop on it, and is content once it is exported.
+#[test]
+fn check_config_names_missing_source_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hearken.toml");
+    std::fs::write(
+        &config,
+        "[[sources]]\nkind = \"x\"\nname = \"zenith\"\nquery = \"\\\"RS Zenith\\\" -is:retweet\"\ntoken_env = \"HEARKEN_TEST_X_TOKEN\"\n",
+    )
+    .unwrap();
+    let check = |token: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hearken"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).arg("check-config").arg("--config").arg(&config).env_remove("HEARKEN_TEST_X_TOKEN");
+        if let Some(t) = token {
+            cmd.env("HEARKEN_TEST_X_TOKEN", t);
+        }
+        let out = cmd.output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (ok, said) = check(None);
+    assert!(!ok && said.contains("sources[0] (x:zenith): the environment variable HEARKEN_TEST_X_TOKEN is not set"), "{said}");
+    // Other problems (API tokens, …) depend on the machine's environment: only this one counts.
+    let (_, said) = check(Some("AAAA-bearer"));
+    assert!(!said.contains("HEARKEN_TEST_X_TOKEN"), "{said}");
+}
