@@ -42,6 +42,9 @@ pub struct Args {
     out: PathBuf,
 }
 
+/// Below this many examples the cross-validated figures are said to be rough.
+const FEW: usize = 50;
+
 /// Labelled posts of one source and how many are complaints.
 struct Source {
     name: String,
@@ -90,6 +93,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("5-fold cross-validation on the {total} examples:");
     line("built-in", result.base);
     line("adapted", result.adapted);
+    if total < FEW {
+        println!("  (fewer than {FEW} examples: the figures are rough; label more posts to judge the model)");
+    }
 
     let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
     let mut header = format!("hearken complaint model adapted by `hearken train` at {now}\nfrom the built-in model and:\n");

@@ -10,9 +10,9 @@
 use super::model::{self, Example, LinearModel};
 use super::{ensure_both_classes, featurize_with, EPOCHS, L2_WORDS, WORD_MIN_COUNT, WORD_PAIRS};
 
-/// Pull of each feature the base model weighs back toward its base weight. Twenty times
-/// the base fit's word regularisation: its weights stand on thousands of posts, and
-/// a few hundred should move them only where they clearly disagree.
+/// Pull of each feature the base model weighs back toward its base weight: twenty times
+/// the pull toward zero of a new word, so a few hundred posts move the base weights only
+/// where they clearly disagree with them.
 const L2_TOWARD_BASE: f32 = 0.02;
 /// Folds of the cross-validation.
 const FOLDS: usize = 5;
@@ -51,14 +51,11 @@ pub fn adapt(base: &LinearModel, examples: impl Iterator<Item = (String, bool)>)
     ensure_both_classes(&featurized)?;
     let names = detector.feature_names();
     let prior = base.aligned(names);
-    // Words come after the dense features; one the base model weighs is held toward that
-    // weight like the dense features, a new one toward zero.
-    let l2: Vec<f32> = detector
-        .l2(L2_TOWARD_BASE, L2_TOWARD_BASE, L2_WORDS)
-        .into_iter()
-        .enumerate()
-        .map(|(i, l2)| if i >= detector.dense && prior[i] != 0.0 { L2_TOWARD_BASE } else { l2 })
-        .collect();
+    // Everything the base model weighs, the bias too (its base rate of complaints stands
+    // on the same thousands of posts), is held toward its base weight; a new word starts
+    // at zero and is held as `train` holds words. Words come after the dense features.
+    let l2: Vec<f32> =
+        (0..names.len()).map(|i| if i < detector.dense || prior[i] != 0.0 { L2_TOWARD_BASE } else { L2_WORDS }).collect();
     let fit = |train: &[Example]| model::fit_from(train, names, &l2, &prior, EPOCHS);
 
     let decide = |m: &LinearModel, weights: &[f32], x: &[(u32, f32)]| {

@@ -127,16 +127,20 @@ pub fn fit_from(examples: &[Example], names: &[String], l2: &[f32], prior: &[f32
         .iter()
         .map(|(x, y)| (sigmoid(x.iter().map(|&(i, val)| w[i as usize] * val).sum()), *y))
         .collect();
-    let mut best = (0.5f32, -1.0f32);
-    for step in 10..=90 {
-        let th = step as f32 / 100.0;
-        let f = macro_f1(probs.iter().map(|&(p, y)| (p >= th, y)));
-        if f > best.1 + 1e-6 {
-            best = (th, f);
-        }
-    }
+    let by_threshold: Vec<(f32, f32)> = (10..=90)
+        .map(|step| {
+            let th = step as f32 / 100.0;
+            (th, macro_f1(probs.iter().map(|&(p, y)| (p >= th, y))))
+        })
+        .collect();
+    // Of the thresholds that score best, the middle one: a few hundred examples (as
+    // `hearken train` has) often separate equally well over a wide range, and its lowest
+    // end would flag far more posts than the examples asked for.
+    let best = by_threshold.iter().map(|&(_, f)| f).fold(f32::MIN, f32::max);
+    let ties: Vec<f32> = by_threshold.iter().filter(|&&(_, f)| f >= best - 1e-6).map(|&(th, _)| th).collect();
+    let threshold = ties[ties.len() / 2];
     let weights = names.iter().cloned().zip(w).filter(|(_, w)| w.abs() >= 1e-4).collect();
-    LinearModel { weights, threshold: best.0 }
+    LinearModel { weights, threshold }
 }
 
 /// Macro-F1 of a binary decision over (predicted, gold) pairs.
