@@ -170,6 +170,7 @@ fn officers_verdicts_on_cases_are_examples_with_from_cases() {
         "Waited 6 hours at RSUD Sukamaju IGD and nobody came to see my father, disgraceful",
         "Larkspur Medical Centre billed me twice for the same scan and still no refund after 3 months",
         "Zenith International Hospital Serpong lost my mother's test results, nobody answers the phone",
+        "Dr. Rendra Halim was rude and dismissive, he did not even examine my son",
     ];
     let mut store = CaseStore::open(&DataDir::new(&data).case_store()).unwrap();
     for (i, text) in posts.iter().enumerate() {
@@ -179,9 +180,12 @@ fn officers_verdicts_on_cases_are_examples_with_from_cases() {
         store.commit_batch(&[&scored], &[], &[Position::at("t", i as u64 + 1)]).unwrap();
     }
     let cases = store.cases(None, 10).unwrap();
-    assert_eq!(cases.len(), 3, "each complaint opens its own case: {cases:?}");
+    assert_eq!(cases.len(), 4, "each complaint opens its own case: {cases:?}");
     let case_of = |i: usize| cases.iter().find(|c| c.post_uids.contains(&format!("replay:p{i}"))).unwrap().id.clone();
     store.set_status(&case_of(0), CaseStatus::Dismissed, "siti", Some("not about us"), None).unwrap();
+    // Merging resolves the case merged away: not a verdict, and its post is now the other
+    // case's, judged with it.
+    store.merge(&case_of(3), &case_of(1), "siti", None).unwrap();
     store.set_status(&case_of(1), CaseStatus::Resolved, "siti", None, None).unwrap();
     // The third stays open: no verdict, no example.
     drop(store);
@@ -192,7 +196,7 @@ fn officers_verdicts_on_cases_are_examples_with_from_cases() {
     assert!(out.status.success(), "train failed: {report}");
     eprintln!("{report}");
     assert!(
-        report.contains("2 examples (1 complaints, 1 not) from 1 acknowledged, assigned or resolved and 1 dismissed cases"),
+        report.contains("3 examples (2 complaints, 1 not) from 1 acknowledged, assigned or resolved and 1 dismissed cases"),
         "{report}"
     );
     assert!(std::fs::read_to_string(&model).unwrap().contains("1 dismissed cases"));
