@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::cases::spike::SpikeConfig;
+use crate::core::complaint::model::{LinearModel, BUILTIN as BUILTIN_COMPLAINT_MODEL};
 use crate::core::language::Lang;
 use crate::core::noise::NoiseConfig;
 use crate::core::priority::PriorityConfig;
@@ -66,6 +67,9 @@ pub struct CoreConfig {
     pub languages: Vec<String>,
     /// The entities file the hospital edits.
     pub entities: PathBuf,
+    /// A complaint model written by `hearken train`, used instead of the built-in one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complaint_model: Option<PathBuf>,
     pub noise: NoiseConfig,
     pub priority: PriorityConfig,
 }
@@ -75,6 +79,7 @@ impl Default for CoreConfig {
         CoreConfig {
             languages: vec!["en".into(), "id".into(), "ms".into()],
             entities: PathBuf::from("lexicons/entities.toml"),
+            complaint_model: None,
             noise: NoiseConfig::default(),
             priority: PriorityConfig::default(),
         }
@@ -91,6 +96,14 @@ impl CoreConfig {
                 })
             })
             .collect()
+    }
+
+    /// The complaint model to score with: `complaint_model` when set, else the built-in.
+    pub fn complaint_model(&self) -> anyhow::Result<LinearModel> {
+        match &self.complaint_model {
+            Some(path) => LinearModel::load(path).map_err(|e| anyhow::anyhow!("core.complaint_model: {e:#}")),
+            None => LinearModel::parse(BUILTIN_COMPLAINT_MODEL),
+        }
     }
 }
 
@@ -550,6 +563,9 @@ impl Config {
             Ok(_) => {}
             Err(e) => out.push(format!("core.entities: {e}")),
         }
+        if let Err(e) = self.core.complaint_model() {
+            out.push(format!("{e:#}"));
+        }
         let p = &self.pipeline;
         if p.channel_capacity == 0 {
             out.push("pipeline.channel_capacity must be at least 1 (1024 is a good start)".into());
@@ -676,11 +692,11 @@ mod tests {
     #[test]
     fn problems_are_all_reported_with_their_key() {
         let config = Config::parse(
-            "mode = \"distributed\"\n[core]\nlanguages = [\"fr\"]\nentities = \"/nonexistent.toml\"\n[pipeline]\nbatch_size = 0\n[api]\nlisten = \"nowhere\"\n",
+            "mode = \"distributed\"\n[core]\nlanguages = [\"fr\"]\nentities = \"/nonexistent.toml\"\ncomplaint_model = \"/nonexistent-model.txt\"\n[pipeline]\nbatch_size = 0\n[api]\nlisten = \"nowhere\"\n",
         )
         .unwrap();
         let problems = config.problems().join("\n");
-        for key in ["core.languages", "core.entities", "pipeline.batch_size", "api.listen", "[kafka]", "[clickhouse]"] {
+        for key in ["core.languages", "core.entities", "core.complaint_model", "pipeline.batch_size", "api.listen", "[kafka]", "[clickhouse]"] {
             assert!(problems.contains(key), "{key} missing from:\n{problems}");
         }
     }

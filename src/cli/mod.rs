@@ -8,6 +8,7 @@ mod replay;
 mod run;
 mod score;
 mod search;
+mod train;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -42,6 +43,8 @@ enum Command {
     Webhooks(webhooks::Args),
     /// Erase an author's posts (or single posts) from every store; apply retention.
     Erase(erase::Args),
+    /// Adapt the complaint model to labelled posts and to the officers' case verdicts.
+    Train(train::Args),
 }
 
 /// Options every command that builds the pipeline shares.
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Demo(a) => demo::run(a),
         Command::Webhooks(a) => webhooks::run(a),
         Command::Erase(a) => erase::run(a),
+        Command::Train(a) => train::run(a),
     };
     match result {
         Ok(code) => code,

@@ -62,7 +62,7 @@ impl Scorer {
             noise,
             entities: EntityMatcher::new(entities)?,
             sentiment: SentimentAnalyzer::new()?,
-            complaints: ComplaintDetector::new()?,
+            complaints: ComplaintDetector::with_model(&config.complaint_model()?)?,
             priority: PriorityRules::new(&config.priority),
         })
     }

@@ -480,6 +480,32 @@ impl CaseStore {
         Ok(kept)
     }
 
+    /// Posts of the stories officers have judged, oldest first, for adapting the complaint
+    /// model (`hearken train --from-cases`). Acknowledging, assigning or resolving a case
+    /// says its posts are complaints; dismissing it says they are not. Cases still open
+    /// say nothing, nor do volume spikes (their posts are the hour's whole negative
+    /// volume, not one complaint), nor a case resolved by merging it into another: that is
+    /// bookkeeping, and its posts now belong to the case it joined.
+    pub fn judged_posts(&self) -> anyhow::Result<Vec<JudgedPost>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.id, c.status, json_extract(p.post, '$.text') FROM posts p JOIN cases c ON c.id = p.case_id
+             WHERE c.status IN ('acknowledged', 'assigned', 'resolved', 'dismissed')
+               AND coalesce(json_extract(c.body, '$.kind'), 'story') = 'story'
+               AND NOT (c.status = 'resolved' AND coalesce((
+                   SELECT json_extract(e.body, '$.kind') FROM case_events e
+                   WHERE e.case_id = c.id AND json_extract(e.body, '$.kind') IN ('resolved', 'merged')
+                   ORDER BY e.version DESC LIMIT 1), '') = 'merged')
+             ORDER BY p.rowid",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        rows.map(|row| {
+            let (case_id, status, text) = row?;
+            let status = CaseStatus::parse(&status).ok_or_else(|| anyhow::anyhow!("case {case_id} has an unknown status {status}"))?;
+            Ok(JudgedPost { case_id, status, text })
+        })
+        .collect()
+    }
+
     /// Adds an officer's note to a case's audit trail (the status stays as it is).
     pub fn add_note(&mut self, id: &str, actor: &str, note: &str) -> anyhow::Result<Case> {
         let tx = self.conn.transaction()?;
@@ -499,6 +525,21 @@ impl CaseStore {
             cases: one("SELECT count(*) FROM cases")?,
             open_cases: one("SELECT count(*) FROM cases WHERE status NOT IN ('resolved', 'dismissed')")?,
         })
+    }
+}
+
+/// A post of a case an officer judged: see [`CaseStore::judged_posts`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct JudgedPost {
+    pub case_id: String,
+    pub status: CaseStatus,
+    pub text: String,
+}
+
+impl JudgedPost {
+    /// Whether the officer's verdict makes the post a complaint.
+    pub fn is_complaint(&self) -> bool {
+        self.status != CaseStatus::Dismissed
     }
 }
 

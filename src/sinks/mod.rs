@@ -9,7 +9,7 @@ pub mod retention;
 pub mod search_index;
 pub mod trend_facts;
 
-pub use case_store::{Alert, AlertFilter, BatchOutcome, CaseStore, EntityFilter, ScoredPost, StoreCounts};
+pub use case_store::{Alert, AlertFilter, BatchOutcome, CaseStore, EntityFilter, JudgedPost, ScoredPost, StoreCounts};
 pub use search_index::{FacetedHits, Hit, SearchIndex};
 
 use std::path::{Path, PathBuf};

@@ -20,6 +20,7 @@
 //! Categories are reported only for complaints: a post praising the food mentions food
 //! but complains about nothing.
 
+pub mod adapt;
 pub mod lexicon;
 pub mod model;
 
@@ -557,21 +558,27 @@ const PAIR_JOIN: char = '+';
 /// or load it with [`ComplaintDetector::with_model`].
 pub fn train(examples: impl Iterator<Item = (String, bool)>) -> anyhow::Result<LinearModel> {
     let (detector, featurized) = featurize(examples)?;
-    anyhow::ensure!(!featurized.is_empty(), "no training examples");
-    anyhow::ensure!(
-        featurized.iter().any(|(_, y)| *y) && featurized.iter().any(|(_, y)| !*y),
-        "training needs both complaints and non-complaints"
-    );
+    ensure_both_classes(&featurized)?;
     Ok(model::fit(&featurized, detector.feature_names(), &detector.l2(L2_DENSE, L2_MALAY, L2_WORDS), EPOCHS))
+}
+
+fn ensure_both_classes(examples: &[Example]) -> anyhow::Result<()> {
+    anyhow::ensure!(!examples.is_empty(), "no training examples");
+    anyhow::ensure!(examples.iter().any(|(_, y)| *y), "the examples have no complaints; label some posts that are complaints");
+    anyhow::ensure!(examples.iter().any(|(_, y)| !*y), "the examples have no non-complaints; label some posts that are not complaints");
+    Ok(())
 }
 
 /// Features of labelled posts, as [`train`] sees them.
 pub fn featurize(examples: impl Iterator<Item = (String, bool)>) -> anyhow::Result<(ComplaintDetector, Vec<Example>)> {
-    featurize_with(examples, WORD_MIN_COUNT, WORD_PAIRS, usize::MAX)
+    featurize_with(examples, &LinearModel::default(), WORD_MIN_COUNT, WORD_PAIRS, usize::MAX)
 }
 
+/// Features of labelled posts over the words of `base` plus the words the examples use
+/// often enough; the detector returned scores with `base`.
 fn featurize_with(
     examples: impl Iterator<Item = (String, bool)>,
+    base: &LinearModel,
     word_min_count: usize,
     word_pairs: bool,
     vocab_from_first: usize,
@@ -607,8 +614,8 @@ fn featurize_with(
     }
     let mut vocab: Vec<&str> = counts.iter().filter(|(_, &n)| n >= word_min_count).map(|(w, _)| w.as_str()).collect();
     vocab.sort_unstable();
-    let empty = LinearModel { weights: Vec::new(), threshold: 0.5 };
-    let detector = ComplaintDetector::build(&empty, vocab.into_iter())?;
+    let known = base.weights.iter().filter_map(|(n, _)| n.strip_prefix(WORD_PREFIX));
+    let detector = ComplaintDetector::build(base, known.chain(vocab))?;
     let out = posts.iter().map(|(text, lang, label)| (detector.example(text, *lang), *label)).collect();
     Ok((detector, out))
 }

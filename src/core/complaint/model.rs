@@ -16,6 +16,13 @@ pub struct LinearModel {
     pub threshold: f32,
 }
 
+impl Default for LinearModel {
+    /// No weights: every feature counts zero.
+    fn default() -> LinearModel {
+        LinearModel { weights: Vec::new(), threshold: 0.5 }
+    }
+}
+
 impl LinearModel {
     /// Reads `threshold T` and `name weight` lines; `#` starts a comment.
     pub fn parse(src: &str) -> anyhow::Result<LinearModel> {
@@ -43,6 +50,14 @@ impl LinearModel {
             }
         }
         Ok(LinearModel { weights, threshold })
+    }
+
+    /// Reads a model file (`hearken train --out`), naming the file in every error.
+    pub fn load(path: &std::path::Path) -> anyhow::Result<LinearModel> {
+        let src = std::fs::read_to_string(path).map_err(|e| {
+            anyhow::anyhow!("cannot read the complaint model {}: {e}; write one with `hearken train --out FILE`", path.display())
+        })?;
+        LinearModel::parse(&src).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 
     pub fn to_text(&self, header: &str) -> String {
@@ -76,8 +91,16 @@ pub type Example = (Vec<(u32, f32)>, bool);
 /// gives each feature's regularisation (the bias, feature 0, should have none).
 /// Deterministic: same examples, same model.
 pub fn fit(examples: &[Example], names: &[String], l2: &[f32], epochs: usize) -> LinearModel {
+    fit_from(examples, names, l2, &vec![0.0; names.len()], epochs)
+}
+
+/// [`fit`] starting from the weights `prior` (aligned with `names`) and regularised
+/// toward them, L2 on `w - prior`: with a few hundred examples a hospital can move the
+/// weights its posts speak to, and the rest stay as the large training set left them.
+pub fn fit_from(examples: &[Example], names: &[String], l2: &[f32], prior: &[f32], epochs: usize) -> LinearModel {
     let n = names.len();
-    let mut w = vec![0.0f32; n];
+    assert_eq!(prior.len(), n, "prior weights must align with the feature names");
+    let mut w = prior.to_vec();
     let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
     let (b1, b2, lr, eps) = (0.9f32, 0.999f32, 0.05f32, 1e-8f32);
     let count = examples.len().max(1) as f32;
@@ -92,7 +115,7 @@ pub fn fit(examples: &[Example], names: &[String], l2: &[f32], epochs: usize) ->
             }
         }
         for i in 0..n {
-            let g = grad[i] / count + l2[i] * w[i];
+            let g = grad[i] / count + l2[i] * (w[i] - prior[i]);
             m[i] = b1 * m[i] + (1.0 - b1) * g;
             v[i] = b2 * v[i] + (1.0 - b2) * g * g;
             let mh = m[i] / (1.0 - b1.powi(t as i32));
@@ -104,16 +127,20 @@ pub fn fit(examples: &[Example], names: &[String], l2: &[f32], epochs: usize) ->
         .iter()
         .map(|(x, y)| (sigmoid(x.iter().map(|&(i, val)| w[i as usize] * val).sum()), *y))
         .collect();
-    let mut best = (0.5f32, -1.0f32);
-    for step in 10..=90 {
-        let th = step as f32 / 100.0;
-        let f = macro_f1(probs.iter().map(|&(p, y)| (p >= th, y)));
-        if f > best.1 + 1e-6 {
-            best = (th, f);
-        }
-    }
+    let by_threshold: Vec<(f32, f32)> = (10..=90)
+        .map(|step| {
+            let th = step as f32 / 100.0;
+            (th, macro_f1(probs.iter().map(|&(p, y)| (p >= th, y))))
+        })
+        .collect();
+    // Of the thresholds that score best, the middle one: a few hundred examples (as
+    // `hearken train` has) often separate equally well over a wide range, and its lowest
+    // end would flag far more posts than the examples asked for.
+    let best = by_threshold.iter().map(|&(_, f)| f).fold(f32::MIN, f32::max);
+    let ties: Vec<f32> = by_threshold.iter().filter(|&&(_, f)| f >= best - 1e-6).map(|&(th, _)| th).collect();
+    let threshold = ties[ties.len() / 2];
     let weights = names.iter().cloned().zip(w).filter(|(_, w)| w.abs() >= 1e-4).collect();
-    LinearModel { weights, threshold: best.0 }
+    LinearModel { weights, threshold }
 }
 
 /// Macro-F1 of a binary decision over (predicted, gold) pairs.
@@ -166,5 +193,20 @@ mod tests {
         assert!(macro_f1(ex.iter().map(|(x, y)| {
             (sigmoid(x.iter().map(|&(i, v)| w[i as usize] * v).sum()) >= m.threshold, *y)
         })) > 0.99);
+    }
+
+    #[test]
+    fn fit_from_a_prior_moves_only_what_the_examples_speak_to() {
+        let names: Vec<String> = ["bias", "seen", "unseen", "also_unseen"].iter().map(|s| s.to_string()).collect();
+        let prior = [-1.0f32, 0.5, 2.0, -0.75];
+        // Only the bias and `seen` occur; `seen` marks every positive.
+        let ex: Vec<Example> = (0..40).map(|i| if i % 2 == 0 { (vec![(0, 1.0), (1, 1.0)], true) } else { (vec![(0, 1.0)], false) }).collect();
+        let m = fit_from(&ex, &names, &[0.0, 0.01, 0.01, 0.01], &prior, 300);
+        let w = m.aligned(&names);
+        assert_eq!(&w[2..], &prior[2..], "features no example has keep their prior weight exactly");
+        assert!(w[1] > prior[1] + 1.0, "the feature the examples speak to moves: {w:?}");
+        // No examples at all: nothing pulls the weights away from the prior.
+        let still = fit_from(&[], &names, &[0.0, 0.01, 0.01, 0.01], &prior, 300);
+        assert_eq!(still.aligned(&names), prior);
     }
 }

@@ -335,7 +335,7 @@ fn fit_dev() {
     }
     let env = |k: &str, d: f32| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let min_count = env("HEARKEN_WORDS_MIN", WORD_MIN_COUNT as f32) as usize;
-    let (detector, examples) = featurize_with(rows.iter().map(|(_, t, y, _)| (t.clone(), *y)), min_count, env("HEARKEN_PAIRS", WORD_PAIRS as u8 as f32) > 0.0, if env("HEARKEN_VOCAB_LABELLED", 0.0) > 0.0 { labelled } else { usize::MAX }).unwrap();
+    let (detector, examples) = featurize_with(rows.iter().map(|(_, t, y, _)| (t.clone(), *y)), &LinearModel::default(), min_count, env("HEARKEN_PAIRS", WORD_PAIRS as u8 as f32) > 0.0, if env("HEARKEN_VOCAB_LABELLED", 0.0) > 0.0 { labelled } else { usize::MAX }).unwrap();
     let names = detector.feature_names().to_vec();
     let l2 = detector.l2(env("HEARKEN_L2", L2_DENSE), env("HEARKEN_L2_MALAY", L2_MALAY), env("HEARKEN_L2_WORDS", L2_WORDS));
 
