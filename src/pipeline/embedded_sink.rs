@@ -70,15 +70,8 @@ impl EmbeddedSink {
     }
 
     fn write(&mut self, posts: &[ScoredPost], dead: &[Position], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
-        let uids: Vec<String> = posts.iter().map(|s| s.post.uid()).collect();
-        let known = self.store.known_uids(uids.iter().map(String::as_str))?;
-        let mut new: Vec<&ScoredPost> = Vec::with_capacity(posts.len());
-        for (s, uid) in posts.iter().zip(&uids) {
-            // Posts erased on request (or by an erased author) stay out of the index too.
-            if !known.contains(uid) && !crate::sinks::erasure::is_erased(self.store.connection(), &s.post)? {
-                new.push(s);
-            }
-        }
+        // Posts erased on request (or by an erased author) stay out of the index too.
+        let new = self.store.unstored(posts)?;
         let relevant: Vec<&ScoredPost> = new.iter().copied().filter(|s| s.assessment.relevant).collect();
         if !relevant.is_empty() {
             self.index.write(&relevant)?;

@@ -207,8 +207,9 @@ impl CaseStore {
     fn commit_batch_inner(&mut self, batch: &[&ScoredPost], dead: &[&Position], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
         let tx = self.conn.transaction()?;
         let mut outcome = BatchOutcome::default();
+        let erasures = super::erasure::any_recorded(&tx)?;
         for scored in batch {
-            apply_post(&tx, &self.outbox_events, &self.spikes, &mut self.stories, scored, &mut outcome)?;
+            apply_post(&tx, &self.outbox_events, &self.spikes, &mut self.stories, scored, erasures, &mut outcome)?;
         }
         for p in dead {
             tx.prepare_cached("INSERT OR IGNORE INTO dead_letters (stream, offset) VALUES (?1, ?2)")?
@@ -236,16 +237,22 @@ impl CaseStore {
         Ok(outcome)
     }
 
-    /// Which of these uids are already stored.
-    pub fn known_uids<'a>(&self, uids: impl IntoIterator<Item = &'a str>) -> anyhow::Result<HashSet<String>> {
-        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM posts WHERE uid = ?1")?;
-        let mut known = HashSet::new();
-        for uid in uids {
-            if stmt.exists([uid])? {
-                known.insert(uid.to_string());
+    /// The posts of `posts` to store: not stored yet and not erased on request (nor by
+    /// an erased author). One read transaction for the whole batch: a statement outside
+    /// a transaction takes and drops the database's shared lock each time.
+    pub fn unstored<'a>(&self, posts: &'a [ScoredPost]) -> anyhow::Result<Vec<&'a ScoredPost>> {
+        let tx = self.conn.unchecked_transaction()?;
+        let erasures = super::erasure::any_recorded(&tx)?;
+        let mut stored = tx.prepare_cached("SELECT 1 FROM posts WHERE uid = ?1")?;
+        let mut out = Vec::with_capacity(posts.len());
+        for s in posts {
+            if !stored.exists([s.post.uid()])? && !(erasures && super::erasure::is_erased(&tx, &s.post)?) {
+                out.push(s);
             }
         }
-        Ok(known)
+        drop(stored);
+        tx.commit()?;
+        Ok(out)
     }
 
     /// The last `limit` posts stored, oldest first.
@@ -584,6 +591,7 @@ fn apply_post(
     spikes: &SpikeConfig,
     stories: &mut StoryIndex,
     scored: &ScoredPost,
+    erasures: bool,
     outcome: &mut BatchOutcome,
 ) -> anyhow::Result<()> {
     let (post, a) = (&scored.post, &scored.assessment);
@@ -591,7 +599,7 @@ fn apply_post(
     if tx.prepare_cached("SELECT 1 FROM posts WHERE uid = ?1")?.exists([&uid])? {
         return Ok(());
     }
-    if super::erasure::is_erased(tx, post)? {
+    if erasures && super::erasure::is_erased(tx, post)? {
         return Ok(()); // erased on request: not stored again (sinks::erasure)
     }
     let at = post.created_at.unwrap_or_else(OffsetDateTime::now_utc);

@@ -63,6 +63,12 @@ pub fn subjects_of(post: &Post, key: Option<&Pseudonymizer>) -> Vec<String> {
     out
 }
 
+/// Whether any erasure was ever recorded: when none was (most stores), nothing needs the
+/// per-post look-up of [`is_erased`] and its keyed hashes.
+pub fn any_recorded(conn: &Connection) -> anyhow::Result<bool> {
+    Ok(conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM erasures)")?.query_row([], |r| r.get(0))?)
+}
+
 /// Whether this post, or its author, was erased: the store then leaves it out.
 pub fn is_erased(conn: &Connection, post: &Post) -> anyhow::Result<bool> {
     let mut stmt = conn.prepare_cached("SELECT 1 FROM erasures WHERE subject = ?1 LIMIT 1")?;
