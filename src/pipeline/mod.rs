@@ -173,10 +173,12 @@ impl Sink for EmbeddedSink {
 pub type Acknowledge = Box<dyn FnMut(&[Position]) + Send>;
 
 /// The core stage: scores every post from `from` and hands it on; rejected input passes
-/// through with its dead letter. CPU work, so it runs on a blocking thread. Ends when
+/// through with its dead letter. CPU work, so it runs on a blocking thread, and a run of
+/// waiting posts is assessed on every core ([`Scorer::assess`]) and finished in stream
+/// order ([`Scorer::finish`]), which gives the verdicts of scoring one by one. Ends when
 /// `from` is closed and drained, or when `to` is closed (the next stage failed).
 pub fn spawn_core(
-    mut scorer: Scorer,
+    scorer: Scorer,
     mut from: mpsc::Receiver<SourceItem>,
     to: mpsc::Sender<Scored>,
     counters: Arc<Counters>,
@@ -191,6 +193,7 @@ pub fn spawn_core(
         // Take what is waiting in one go, so a flood costs one wake-up per run of posts
         // rather than one per post (a trickle still goes post by post).
         let mut run: Vec<SourceItem> = Vec::with_capacity(CORE_RUN);
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
         loop {
             match from.blocking_recv() {
                 Some(item) => run.push(item),
@@ -203,12 +206,16 @@ pub fn spawn_core(
                 }
             }
             depth.set(from.len() as f64);
+            let started = std::time::Instant::now();
+            let drafts = assess_run(&scorer, &run, workers);
+            let posts = drafts.len();
+            let mut drafts = drafts.into_iter();
             for item in run.drain(..) {
                 let out = match item {
                     SourceItem::Post { post, position } => {
-                        let started = std::time::Instant::now();
-                        let assessment = scorer.score(&post);
-                        latency.record(started.elapsed().as_secs_f64());
+                        let draft = drafts.next().expect("one draft per post");
+                        // In stream order: the duplicate check remembers what it saw.
+                        let assessment = scorer.finish(&post, draft);
                         counters.scored.fetch_add(1, Ordering::Relaxed);
                         scored_total.increment(1);
                         Scored::Post { scored: ScoredPost { post, assessment }, position }
@@ -229,9 +236,44 @@ pub fn spawn_core(
                     return;
                 }
             }
+            // Each post of the run gets the run's time per post (assessed on several
+            // threads, finished in order).
+            if posts > 0 {
+                latency.record_many(started.elapsed().as_secs_f64() / posts as f64, posts);
+            }
         }
     })
 }
+
+/// The stateless stages of every post of a run, in order; a long run is split over
+/// `workers` threads (the duplicate check, which needs stream order, comes after).
+fn assess_run(scorer: &Scorer, run: &[SourceItem], workers: usize) -> Vec<crate::core::Draft> {
+    let posts: Vec<&crate::model::Post> = run
+        .iter()
+        .filter_map(|i| match i {
+            SourceItem::Post { post, .. } => Some(post),
+            SourceItem::Rejected { .. } => None,
+        })
+        .collect();
+    if workers < 2 || posts.len() < PARALLEL_RUN {
+        return posts.iter().map(|p| scorer.assess(p)).collect();
+    }
+    let chunk = posts.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let mut chunks = posts.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let others: Vec<_> = chunks.map(|c| scope.spawn(move || c.iter().map(|p| scorer.assess(p)).collect::<Vec<_>>())).collect();
+        let mut drafts: Vec<crate::core::Draft> = first.iter().map(|p| scorer.assess(p)).collect();
+        for handle in others {
+            drafts.extend(handle.join().expect("scoring a post panicked"));
+        }
+        drafts
+    })
+}
+
+/// Runs shorter than this are scored on the stage's own thread: spawning helpers would
+/// cost more than it saves (and a trickle wants no extra hop).
+const PARALLEL_RUN: usize = 32;
 
 /// Most posts the core stage takes from its input at once.
 const CORE_RUN: usize = 256;
@@ -299,4 +341,72 @@ pub fn spawn_sink<S: Sink>(
         ack(&sink, &mut pending);
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::core::EntitiesFile;
+    use crate::model::{NoiseReason, Post};
+
+    fn scorer() -> Scorer {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let entities = EntitiesFile::load(&root.join("lexicons/entities.toml")).unwrap();
+        Scorer::new(&Config::parse("").unwrap().core, &entities).unwrap()
+    }
+
+    /// Posts naming a sample hospital, with reshares of earlier posts at varying
+    /// distances (so a duplicate's original may sit in another thread's share of a run).
+    fn posts(n: usize) -> Vec<Post> {
+        let texts = [
+            "Waited five hours at RS Zenith emergency and nobody came to see my father",
+            "The nurses at RS Zenith were lovely, thank you for caring for my mum",
+            "Sudah 3 jam menunggu di IGD RS Zenith, tidak ada dokter sama sekali",
+            "Billing at RS Zenith charged us twice and nobody answers the phone",
+        ];
+        (0..n)
+            .map(|i| {
+                let text = if i % 7 == 3 && i > 40 {
+                    format!("RT {}", texts[(i - 37) % texts.len()]) // a reshare of an earlier post
+                } else {
+                    format!("{} (visit {i})", texts[i % texts.len()])
+                };
+                let line = serde_json::json!({"id": format!("p{i}"), "source": "mastodon", "text": text, "author": {"handle": format!("a{}", i % 13)}});
+                Post::from_json_line(&line.to_string()).unwrap()
+            })
+            .collect()
+    }
+
+    /// The core stage assesses runs on several threads and finishes them in order: its
+    /// verdicts, duplicates included, are those of scoring one post after another.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn core_stage_gives_the_verdicts_of_scoring_one_by_one() {
+        let posts = posts(2_000);
+        let mut one_by_one = scorer();
+        let expected: Vec<_> = posts.iter().map(|p| one_by_one.score(p)).collect();
+        assert!(expected.iter().any(|a| a.noise == Some(NoiseReason::Duplicate)), "the corpus must hold duplicates");
+
+        let (input, from) = mpsc::channel(4096);
+        let (to, mut output) = mpsc::channel(4096);
+        let core = spawn_core(scorer(), from, to, Arc::new(Counters::default()));
+        // All at once, so the stage sees long runs and splits them over threads.
+        for (i, post) in posts.iter().enumerate() {
+            input.send(SourceItem::Post { post: post.clone(), position: Position::at("test", i as u64 + 1) }).await.unwrap();
+        }
+        drop(input);
+        let mut got = Vec::new();
+        while let Some(item) = output.recv().await {
+            match item {
+                Scored::Post { scored, position } => got.push((position.offset, scored.assessment)),
+                Scored::Rejected { .. } => panic!("no post here is malformed"),
+            }
+        }
+        core.await.unwrap();
+        assert_eq!(got.len(), posts.len());
+        for (i, (offset, assessment)) in got.into_iter().enumerate() {
+            assert_eq!(offset, i as u64 + 1, "posts leave in the order they came");
+            assert_eq!(assessment, expected[i], "post {i}: {}", posts[i].text);
+        }
+    }
 }
