@@ -141,7 +141,9 @@ impl Positioned for Scored {
 /// larger inserts (ClickHouse wants few, large ones) says it is not, tells the stage
 /// when its buffer is due ([`next_flush`](Sink::next_flush)), and the stage calls
 /// [`flush`](Sink::flush) then even when no input comes: positions are acknowledged late,
-/// never early.
+/// never early. A sink that keeps its last batch in flight while the next is prepared (a
+/// Kafka topic) says how many of the latest items are not confirmed yet
+/// ([`unconfirmed`](Sink::unconfirmed)); the ones before them are acknowledged.
 pub trait Sink: Send + 'static {
     type Item: Positioned + Send + 'static;
     fn write_batch(&mut self, batch: Vec<Self::Item>) -> anyhow::Result<BatchOutcome>;
@@ -149,6 +151,16 @@ pub trait Sink: Send + 'static {
     /// Whether everything written so far is stored for good.
     fn durable(&self) -> bool {
         true
+    }
+
+    /// How many of the items written last (in order) are not stored for good yet; the
+    /// items before them are. By default all of them, unless the sink is durable.
+    fn unconfirmed(&self) -> usize {
+        if self.durable() {
+            0
+        } else {
+            usize::MAX
+        }
     }
 
     /// When buffered writes are due; `None` when nothing is buffered.
@@ -297,9 +309,10 @@ pub fn spawn_sink<S: Sink>(
         let acknowledging = acknowledge.is_some();
         let mut ack = |sink: &S, pending: &mut Vec<Position>| {
             if let Some(ack) = acknowledge.as_mut() {
-                if sink.durable() && !pending.is_empty() {
-                    ack(pending);
-                    pending.clear();
+                let ready = pending.len() - sink.unconfirmed().min(pending.len());
+                if ready > 0 {
+                    ack(&pending[..ready]);
+                    pending.drain(..ready);
                 }
             }
         };

@@ -148,6 +148,22 @@ pub struct Outgoing {
     pub headers: OwnedHeaders,
 }
 
+/// Messages in the producer's queue, on their way to the broker (see [`Publisher::start`]).
+pub struct Sending {
+    futures: Vec<(Outgoing, rdkafka::producer::DeliveryFuture)>,
+    attempt: u32,
+}
+
+impl Sending {
+    pub fn len(&self) -> usize {
+        self.futures.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.futures.is_empty()
+    }
+}
+
 /// The producer every stage publishes with. Cheap to clone (one librdkafka handle).
 #[derive(Clone)]
 pub struct Publisher {
@@ -182,16 +198,30 @@ impl Publisher {
     /// producer, `acks=all`). A message that fails is sent again, up to
     /// [`DELIVERY_ATTEMPTS`] times. Returns the number of messages published.
     pub async fn send_all(&self, messages: Vec<Outgoing>) -> anyhow::Result<usize> {
-        let total = messages.len();
-        let mut pending = messages;
-        for attempt in 1..=DELIVERY_ATTEMPTS {
-            let mut futures = Vec::with_capacity(pending.len());
-            for m in pending.drain(..) {
-                let future = self.enqueue(&m).await?;
-                futures.push((m, future));
-            }
+        let sending = self.start(messages).await?;
+        self.finish(sending).await
+    }
+
+    /// Puts every message in the send queue and returns without waiting for the broker:
+    /// [`Publisher::finish`] waits (and resends what failed). In between, the caller can
+    /// prepare the next batch while this one travels.
+    pub async fn start(&self, messages: Vec<Outgoing>) -> anyhow::Result<Sending> {
+        let mut futures = Vec::with_capacity(messages.len());
+        for m in messages {
+            let future = self.enqueue(&m).await?;
+            futures.push((m, future));
+        }
+        Ok(Sending { futures, attempt: 1 })
+    }
+
+    /// Waits until the broker has every message of `sending`, sending again those that
+    /// failed, up to [`DELIVERY_ATTEMPTS`] attempts in all.
+    pub async fn finish(&self, mut sending: Sending) -> anyhow::Result<usize> {
+        let total = sending.futures.len();
+        loop {
+            let mut pending = Vec::new();
             let mut last_error = None;
-            for (m, future) in futures {
+            for (m, future) in sending.futures.drain(..) {
                 match future.await {
                     Ok(Ok(_)) => {}
                     Ok(Err((e, _))) => {
@@ -213,13 +243,17 @@ impl Publisher {
                     "the Kafka producer hit a fatal error ({fatal:?}); if the broker does not support idempotent producers, set kafka.idempotence = false"
                 );
             }
-            if attempt < DELIVERY_ATTEMPTS {
-                tracing::warn!("{} of {total} messages were not delivered (attempt {attempt} of {DELIVERY_ATTEMPTS}): {error}; sending them again", pending.len());
-            } else {
+            if sending.attempt >= DELIVERY_ATTEMPTS {
                 anyhow::bail!("{} of {total} messages could not be delivered to Kafka: {error}", pending.len());
             }
+            tracing::warn!(
+                "{} of {total} messages were not delivered (attempt {} of {DELIVERY_ATTEMPTS}): {error}; sending them again",
+                pending.len(),
+                sending.attempt
+            );
+            let again = self.start(pending).await?;
+            sending = Sending { futures: again.futures, attempt: sending.attempt + 1 };
         }
-        unreachable!("the loop returns")
     }
 
     /// [`Publisher::send_all`] from a blocking thread (a pipeline sink stage).

@@ -1,11 +1,13 @@
 //! A Kafka topic as the sink of a pipeline stage: the connectors publish their posts to
 //! the raw topic, the core its scored posts to the scored topic, both their dead letters
 //! to the dead-letter topic. A batch counts as written once the broker has all of it,
-//! and only then does the stage confirm the batch's input positions.
+//! and only then does the stage confirm the batch's input positions. One batch travels
+//! while the next is prepared: the sink waits for a batch when it has queued the next
+//! one, or when no more input is waiting.
 
 use std::marker::PhantomData;
 
-use super::kafka::{Outgoing, Publisher};
+use super::kafka::{Outgoing, Publisher, Sending};
 use super::wire;
 use crate::config::TopicsConfig;
 use crate::connectors::SourceItem;
@@ -78,13 +80,15 @@ pub struct TopicSink<I> {
     publisher: Publisher,
     topics: TopicsConfig,
     runtime: tokio::runtime::Handle,
+    /// The last batch, queued for the broker and not yet confirmed, with its item count.
+    in_flight: Option<(Sending, usize)>,
     _items: PhantomData<fn(I)>,
 }
 
 impl<I> TopicSink<I> {
     /// Must be called inside the tokio runtime the sink stage runs in.
     pub fn new(publisher: Publisher, topics: TopicsConfig) -> TopicSink<I> {
-        TopicSink { publisher, topics, runtime: tokio::runtime::Handle::current(), _items: PhantomData }
+        TopicSink { publisher, topics, runtime: tokio::runtime::Handle::current(), in_flight: None, _items: PhantomData }
     }
 }
 
@@ -100,8 +104,33 @@ impl<I: ToMessage + Positioned + Send + 'static> Sink for TopicSink<I> {
                 item.to_message(&self.topics)
             })
             .collect();
+        let items = batch.len();
         drop(batch);
-        self.publisher.send_all_blocking(&self.runtime, messages)?;
+        let sending = self.runtime.block_on(self.publisher.start(messages))?;
+        if let Some((previous, _)) = self.in_flight.replace((sending, items)) {
+            self.runtime.block_on(self.publisher.finish(previous))?;
+        }
         Ok(outcome)
+    }
+
+    fn durable(&self) -> bool {
+        self.in_flight.is_none()
+    }
+
+    /// The batch in flight: the items before it are confirmed.
+    fn unconfirmed(&self) -> usize {
+        self.in_flight.as_ref().map_or(0, |(_, items)| *items)
+    }
+
+    /// Due at once: the stage waits for the batch in flight as soon as no input is waiting.
+    fn next_flush(&self) -> Option<std::time::Instant> {
+        self.in_flight.as_ref().map(|_| std::time::Instant::now())
+    }
+
+    fn flush(&mut self) -> anyhow::Result<()> {
+        if let Some((sending, _)) = self.in_flight.take() {
+            self.runtime.block_on(self.publisher.finish(sending))?;
+        }
+        Ok(())
     }
 }
