@@ -56,13 +56,30 @@ pub struct Draft {
 impl Scorer {
     pub fn new(config: &CoreConfig, entities: &EntitiesFile) -> anyhow::Result<Scorer> {
         let noise = NoiseFilter::new(&config.noise);
+        let model = config.complaint_model()?;
+        // The complaint lexicon (tens of thousands of expanded phrases in one automaton)
+        // is most of the start-up time: it is built on a second thread meanwhile the rest
+        // is, which matters to `hearken score` on a short file.
+        let (complaints, rest) = std::thread::scope(|scope| {
+            let complaints = scope.spawn(|| ComplaintDetector::with_model(&model));
+            let rest = (|| {
+                anyhow::Ok((
+                    LanguageDetector::new(&config.languages()?),
+                    EntityMatcher::new(entities)?,
+                    SentimentAnalyzer::new()?,
+                ))
+            })();
+            let complaints = complaints.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (complaints, rest)
+        });
+        let (languages, entities, sentiment) = rest?;
         Ok(Scorer {
-            languages: LanguageDetector::new(&config.languages()?),
+            languages,
             duplicates: Mutex::new(noise.new_memory()),
             noise,
-            entities: EntityMatcher::new(entities)?,
-            sentiment: SentimentAnalyzer::new()?,
-            complaints: ComplaintDetector::with_model(&config.complaint_model()?)?,
+            entities,
+            sentiment,
+            complaints: complaints?,
             priority: PriorityRules::new(&config.priority),
         })
     }
@@ -97,6 +114,7 @@ impl Scorer {
         let found = self.entities.find(&post.text);
         let sentiment = self.sentiment.score(&text, lang);
         let complaint = self.complaints.detect(&text, lang, &sentiment);
+        let sentiment = sentiment::with_complaint(sentiment, &complaint, self.complaints.threshold(), lang);
         let names_entity = found
             .matches
             .iter()

@@ -179,6 +179,11 @@ impl ComplaintDetector {
         Ok(ComplaintDetector { lexicon, feature_names, dense, vocab, weights, threshold: model.threshold })
     }
 
+    /// The probability at which a post counts as a complaint.
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
     pub fn feature_names(&self) -> &[String] {
         &self.feature_names
     }

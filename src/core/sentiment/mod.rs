@@ -19,10 +19,17 @@ pub use rules::Scores;
 
 use super::language::Lang;
 use super::normalize::Text;
-use crate::model::{Sentiment, SentimentLabel};
+use crate::model::{Complaint, Sentiment, SentimentLabel};
 
 /// |compound| below this is neutral (VADER's recommended 0.05).
 const NEUTRAL_BAND: f32 = 0.05;
+
+/// A complaint whose words lean positive by less than this reads as negative...
+const COMPLAINT_OVERRIDES: f32 = 0.1;
+/// ... and by this much more per unit of complaint probability past the threshold.
+const COMPLAINT_OVERRIDES_PER_CONFIDENCE: f32 = 0.5;
+/// The compound given to a complaint read as negative when its words scored above it.
+const COMPLAINT_COMPOUND: f32 = -0.1;
 
 pub struct SentimentAnalyzer {
     en: Lexicon,
@@ -105,6 +112,24 @@ impl SentimentAnalyzer {
         let compound = if s.compound == 0.0 { 0.0 } else { s.compound };
         Sentiment { compound, label }
     }
+}
+
+/// The sentiment of a post once its complaint verdict is known. Complaints are often
+/// written in neutral or even polite words ("Cue waiting time by an hour", "Would be nice
+/// if someone answered the phone"): a lexicon reads them as neutral or mildly positive,
+/// a patient-relations officer reads them as negative. So a complaint is negative unless
+/// its words are clearly positive, the bar rising with the detector's confidence.
+/// Indonesian and Malay are left as scored: their lexicon was learned from the same
+/// labelled reviews as the complaint model's Indonesian side, so the verdict adds nothing.
+pub fn with_complaint(sentiment: Sentiment, complaint: &Complaint, complaint_threshold: f32, lang: Lang) -> Sentiment {
+    if !complaint.is_complaint || lang.is_malay_family() || sentiment.label == SentimentLabel::Negative {
+        return sentiment;
+    }
+    let confidence = (complaint.score - complaint_threshold).max(0.0);
+    if sentiment.compound >= COMPLAINT_OVERRIDES + COMPLAINT_OVERRIDES_PER_CONFIDENCE * confidence {
+        return sentiment;
+    }
+    Sentiment { compound: sentiment.compound.min(COMPLAINT_COMPOUND), label: SentimentLabel::Negative }
 }
 
 #[cfg(test)]

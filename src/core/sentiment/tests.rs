@@ -156,6 +156,10 @@ fn wishes_read_as_what_was_missing() {
     assert_eq!(label("More than happy with the care.", Lang::En), "positive");
     // Only at the start of a sentence.
     assert_eq!(label("The care got better.", Lang::En), "positive");
+    // Words that open narration or invitations in social posts as often as requests are
+    // not wishes ("Earlier today...", "Try to beat that", "Need another good film!").
+    assert_eq!(label("Earlier today the nurse was lovely.", Lang::En), "positive");
+    assert_eq!(label("Need another funny film!", Lang::En), "positive");
 }
 
 #[test]
@@ -261,4 +265,46 @@ fn indonesian_hospital_words_and_phrases() {
     assert!(id("perawatnya judes dan cuek") < 0.0);
     assert!(id("terima kasih dokter") > 0.0);
     assert!(id("salah diagnosa") < id("diagnosa"));
+}
+
+/// Sentiment as the scorer reports it: the lexicon's reading, then the complaint verdict.
+fn with_verdict(s: &str, lang: Lang) -> Sentiment {
+    static COMPLAINTS: LazyLock<crate::core::ComplaintDetector> =
+        LazyLock::new(|| crate::core::ComplaintDetector::new().unwrap());
+    let text = Text::new(s);
+    let sentiment = ANALYZER.score(&text, lang);
+    let complaint = COMPLAINTS.detect(&text, lang, &sentiment);
+    with_complaint(sentiment, &complaint, COMPLAINTS.threshold(), lang)
+}
+
+#[test]
+fn a_complaint_in_neutral_words_is_negative() {
+    // No valence word at all: the lexicon says neutral, the complaint says otherwise.
+    let plain = "The appointment was moved twice and nobody rang to tell me.";
+    assert_eq!(label(plain, Lang::En), "neutral");
+    let s = with_verdict(plain, Lang::En);
+    assert_eq!(s.label, SentimentLabel::Negative);
+    assert!(s.compound < 0.0, "{s:?}");
+    // Clear praise stays praise, and a post that is no complaint keeps its score.
+    assert_eq!(with_verdict("The nurses were wonderful and so kind, thank you all", Lang::En).label, SentimentLabel::Positive);
+    assert_eq!(with_verdict("The book was on the table.", Lang::En), score("The book was on the table.", Lang::En));
+}
+
+#[test]
+fn the_complaint_override_leaves_indonesian_as_scored() {
+    let s = "antri obat sudah 3 jam";
+    assert_eq!(with_verdict(s, Lang::Id), score(s, Lang::Id));
+}
+
+#[test]
+fn the_complaint_override_needs_a_complaint_and_mild_words() {
+    let complaint = |score: f32| Complaint { is_complaint: score >= 0.5, score, categories: Vec::new() };
+    let mild = Sentiment { compound: 0.2, label: SentimentLabel::Positive };
+    // 0.2 is past the bar of a bare complaint (0.1) but under a sure one's (0.1 + 0.5 × 0.5).
+    assert_eq!(with_complaint(mild, &complaint(0.55), 0.5, Lang::En), mild);
+    let sure = with_complaint(mild, &complaint(1.0), 0.5, Lang::En);
+    assert_eq!(sure, Sentiment { compound: -0.1, label: SentimentLabel::Negative });
+    assert_eq!(with_complaint(mild, &complaint(0.4), 0.5, Lang::En), mild);
+    let negative = Sentiment { compound: -0.6, label: SentimentLabel::Negative };
+    assert_eq!(with_complaint(negative, &complaint(1.0), 0.5, Lang::En), negative);
 }
