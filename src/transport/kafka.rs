@@ -38,8 +38,12 @@ use crate::config::KafkaConfig;
 use crate::connectors::Position;
 use crate::pipeline::Acknowledge;
 
-/// How long a consumer waits between commits of its confirmed offsets.
+/// How long a consumer waits between commits of its confirmed offsets...
 const COMMIT_INTERVAL: Duration = Duration::from_millis(200);
+/// ... unless this many messages were confirmed meanwhile: a crash then makes the group
+/// read again at most this many confirmed messages (plus what is in flight), however
+/// fast the stage runs.
+pub const COMMIT_AFTER_MESSAGES: usize = 500;
 /// How long revoked partitions may take to finish what is in flight before they go.
 const REVOKE_DRAIN: Duration = Duration::from_secs(10);
 /// How long the reader waits for room in a full pipeline before it polls again.
@@ -561,7 +565,7 @@ where
             }
         }
         // 3. Commit what the pipeline has confirmed.
-        if last_commit.elapsed() >= COMMIT_INTERVAL {
+        if last_commit.elapsed() >= COMMIT_INTERVAL || shared.tracker().confirmed_since_commit() >= COMMIT_AFTER_MESSAGES {
             commit(&consumer, &shared, CommitMode::Async);
             last_commit = Instant::now();
         }
