@@ -337,7 +337,7 @@ fn main() {
         let published = readable.join().expect("the scored topic's reader panicked").duration_since(started).as_secs_f64();
         let rate = n as f64 / published;
         println!("kafka     core stage (run --role core, raw → scored)   {rate:>9.0} posts/s  ({published:.1} s to have every post scored on the broker)");
-        println!("kafka     core stage, offsets committed                {:>9.0} posts/s  ({secs:.1} s; commits every 200 ms)", n as f64 / secs);
+        println!("kafka     core stage, offsets committed                {:>9.0} posts/s  ({secs:.1} s; commits every 200 ms or 500 messages)", n as f64 / secs);
         rate
     };
 
