@@ -303,6 +303,12 @@ fn emoticon(chunk: &str) -> Option<&'static str> {
     if chunk.len() < 2 || chunk.len() > 12 || !chunk.is_ascii() {
         return None;
     }
+    if chunk.contains('&') {
+        // Posts from some APIs arrive HTML-escaped ("&lt;3", "&gt;:["): read the face
+        // as it was written. Rare enough that the allocation does not matter.
+        let decoded = chunk.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+        return if decoded.len() < chunk.len() { emoticon(&decoded) } else { None };
+    }
     if chunk.bytes().all(|b| b.is_ascii_alphanumeric()) {
         // Of the all-letter faces only "xD" ("XD", "xDDD").
         let b = chunk.as_bytes();
@@ -434,6 +440,10 @@ mod tests {
         assert_eq!(emoticons, [":)", ":-)", "xd", "<3"]);
         assert_eq!(words("so sad :(. bye"), ["so", "sad", ":(", ".", "bye"]);
         assert_eq!(words("lost it D:"), ["lost", "it", "D:"]);
+        // HTML-escaped faces, as some APIs send them.
+        let t = Text::new("love you &lt;3 but &gt;:[ and &amp;");
+        let faces: Vec<_> = t.tokens.iter().filter(|tok| tok.kind == TokenKind::Emoji).map(|tok| t.word(tok)).collect();
+        assert_eq!(faces, ["<3", ">:["]);
         // Not faces: times, parentheses, punctuation runs.
         assert_eq!(words("at 10:30 (see above)..."), ["at", "10", ":", "30", "see", "above", "..."]);
         assert!(Text::new("ok :").tokens.iter().all(|tok| tok.kind != TokenKind::Emoji));
