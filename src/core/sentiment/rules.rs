@@ -199,6 +199,7 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
         items[i].sentiment = v;
     }
 
+    read_sarcastic_thanks(&mut items);
     apply_contrast(&mut items);
 
     let mut sum: f32 = items.iter().map(|it| it.sentiment).sum();
@@ -393,6 +394,25 @@ fn valence_at(items: &[Item], i: usize, cap_diff: bool) -> f32 {
         }
     }
     v
+}
+
+/// "Thanks for wasting my time", "Thank you St Mary's for ignoring my mum": thanks for a
+/// harm done is sarcasm. When "for" follows the thanks within a few words of its sentence
+/// and a negative verb in -ing follows "for" at once, the thanks counts against instead of
+/// for ("Thanks for helping" and "thanks for the pain relief" stay thanks).
+fn read_sarcastic_thanks(items: &mut [Item]) {
+    for i in 0..items.len() {
+        if !matches!(items[i].word, "thanks" | "thank" | "thx") || items[i].sentiment <= 0.0 {
+            continue;
+        }
+        let sentence = items[i].sentence;
+        let same = |it: &&Item| it.sentence == sentence;
+        let Some(f) = items[i + 1..].iter().take(5).take_while(same).position(|it| it.word == "for") else { continue };
+        let harm = items.get(i + f + 2).filter(same);
+        if harm.is_some_and(|it| it.word.ends_with("ing") && it.sentiment < 0.0) {
+            items[i].sentiment = -items[i].sentiment;
+        }
+    }
 }
 
 /// "but": in the contrast word's sentence, what comes before it counts less and what

@@ -308,3 +308,15 @@ fn the_complaint_override_needs_a_complaint_and_mild_words() {
     let negative = Sentiment { compound: -0.6, label: SentimentLabel::Negative };
     assert_eq!(with_complaint(negative, &complaint(1.0), 0.5, Lang::En), negative);
 }
+
+#[test]
+fn thanks_for_a_harm_is_sarcasm() {
+    assert_eq!(label("Thanks for wasting my time", Lang::En), "negative");
+    assert_eq!(label("Thank you St Mary for ignoring my mum for 6 hours", Lang::En), "negative");
+    assert_eq!(label("Thanks Hermine for ruining my week.", Lang::En), "negative");
+    assert_eq!(label("thanks for nothing", Lang::En), "negative");
+    // Sincere thanks stay thanks, whatever comes later.
+    assert_eq!(label("Thanks for helping me, you were great", Lang::En), "positive");
+    assert_eq!(label("Thank you for the pain relief", Lang::En), "positive");
+    assert_eq!(label("Thanks. Losing my dad was hard but you made it easier", Lang::En), "positive");
+}
