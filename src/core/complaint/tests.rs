@@ -438,3 +438,11 @@ fn explain_post() {
     }
     println!("{lang:?} {:?}", d.detect(&text, lang, &neutral()));
 }
+
+#[test]
+fn sarcastic_thanks_are_complaints() {
+    complaint("Thanks for wasting my time");
+    complaint("thanks for nothing");
+    complaint("Thank you St Mary for ignoring my mum for 6 hours");
+    not_complaint("Thanks for looking after my mum, the nurses were lovely");
+}
