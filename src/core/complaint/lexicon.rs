@@ -20,7 +20,7 @@
 //!
 //! Phrase syntax, expanded once at construction: `(a|b|)` alternatives (an empty
 //! alternative makes the group optional), `#` one number ("3", "two", "an", "dua"),
-//! `stem*` any word starting with `stem`, `^` / `$` the phrase starts / ends the post.
+//! `@` one @mention ("thanks @StMarys for …"), `stem*` any word starting with `stem`, `^` / `$` the phrase starts / ends the post.
 //! A hyphenated word also matches spelled open or closed ("follow-up", "follow up",
 //! "followup"). Phrases are folded like posts (lower case, NFKC).
 
@@ -98,6 +98,7 @@ enum Elem {
     Word(Box<str>),
     Prefix(Box<str>),
     Num,
+    Mention,
 }
 
 #[derive(Debug)]
@@ -227,6 +228,7 @@ impl Lexicon {
                         Elem::Word(s) => w == &**s,
                         Elem::Prefix(s) => w.starts_with(&**s) && tok.kind != TokenKind::Punct,
                         Elem::Num => is_number(w, tok.kind),
+                        Elem::Mention => tok.kind == TokenKind::Mention,
                     }
                 });
                 if !fits {
@@ -299,7 +301,7 @@ impl Builder {
     fn fold_phrase(&mut self, phrase: &str) -> String {
         let mut out = String::new();
         for raw in phrase.split_whitespace() {
-            if matches!(raw, "#" | "^" | "$") {
+            if matches!(raw, "#" | "@" | "^" | "$") {
                 out.push_str(raw);
                 out.push(' ');
                 continue;
@@ -390,7 +392,7 @@ impl Builder {
             if !self.seen.insert((shown.clone(), role_key(role))) {
                 continue;
             }
-            let exact = !at_start && !at_end && v.iter().all(|w| w != "#" && !w.ends_with('*'));
+            let exact = !at_start && !at_end && v.iter().all(|w| w != "#" && w != "@" && !w.ends_with('*'));
             let (elems, key_offset, key) = if exact {
                 // Most phrases: the automaton key is the whole phrase, nothing to verify.
                 (Vec::new(), 0, format!(" {shown} "))
@@ -400,6 +402,8 @@ impl Builder {
                     .map(|w| {
                         if w == "#" {
                             Elem::Num
+                        } else if w == "@" {
+                            Elem::Mention
                         } else if let Some(stem) = w.strip_suffix('*').filter(|s| !s.is_empty()) {
                             Elem::Prefix(stem.into())
                         } else {
@@ -408,8 +412,8 @@ impl Builder {
                     })
                     .collect();
                 // The key: the first run of literal words, ending at a prefix if any.
-                let Some(key_offset) = elems.iter().position(|e| !matches!(e, Elem::Num)) else {
-                    anyhow::bail!("a phrase needs at least one word besides #");
+                let Some(key_offset) = elems.iter().position(|e| !matches!(e, Elem::Num | Elem::Mention)) else {
+                    anyhow::bail!("a phrase needs at least one word besides # and @");
                 };
                 let mut key = String::from(" ");
                 for e in &elems[key_offset..] {
@@ -422,7 +426,7 @@ impl Builder {
                             key.push_str(s);
                             break;
                         }
-                        Elem::Num => break,
+                        Elem::Num | Elem::Mention => break,
                     }
                 }
                 (elems, key_offset, key)
@@ -522,7 +526,7 @@ mod tests {
         let l = lex(r#"
 lang = "t"
 [cues]
-x = ["waited # hours", "misdiagnos*", "^ nothing $", "sudah # jam"]
+x = ["waited # hours", "misdiagnos*", "^ nothing $", "sudah # jam", "thanks @ for"]
 "#);
         assert_eq!(found(&l, "We waited 5 hours!"), ["waited # hours"]);
         assert_eq!(found(&l, "we waited three hours"), ["waited # hours"]);
@@ -531,6 +535,8 @@ x = ["waited # hours", "misdiagnos*", "^ nothing $", "sudah # jam"]
         assert_eq!(found(&l, "Nothing."), ["^ nothing $"]);
         assert_eq!(found(&l, "Nothing was good"), Vec::<String>::new());
         assert_eq!(found(&l, "udah 3 jam nunggu"), ["sudah # jam"]);
+        assert_eq!(found(&l, "Thanks @StMarys for that"), ["thanks @ for"]);
+        assert_eq!(found(&l, "thanks Bob for that"), Vec::<String>::new());
     }
 
     #[test]

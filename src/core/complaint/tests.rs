@@ -444,5 +444,6 @@ fn sarcastic_thanks_are_complaints() {
     complaint("Thanks for wasting my time");
     complaint("thanks for nothing");
     complaint("Thank you St Mary for ignoring my mum for 6 hours");
+    complaint("Thanks @RSOmni for losing my test results");
     not_complaint("Thanks for looking after my mum, the nurses were lovely");
 }
