@@ -605,8 +605,12 @@ fn apply_post(
     let at = post.created_at.unwrap_or_else(OffsetDateTime::now_utc);
     let role = cases::role(a);
     let entity = cases::case_entity(&a.entities);
-    let features = PostFeatures::of(post, a, &Text::new(&post.text), at.unix_timestamp());
-    stories.advance(features.at);
+    let text = Text::new(&post.text);
+    // Story features (terms, mentions, links) only for a post that can join a story; most
+    // posts cannot (no hospital named) and need only the simhash stored with them.
+    let features = (role != StoryRole::None).then(|| PostFeatures::of(post, a, &text, at.unix_timestamp()));
+    let simhash = features.as_ref().map_or_else(|| crate::core::noise::simhash(&text), |f| f.simhash);
+    stories.advance(at.unix_timestamp());
     tx.prepare_cached(
         "INSERT INTO posts (uid, created_at, author, lang, relevant, noise, is_complaint, priority, simhash, reach, post, assessment)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -620,7 +624,7 @@ fn apply_post(
         a.noise.map(|n| n.as_str()),
         a.complaint.is_complaint,
         a.priority.level.as_str(),
-        features.simhash as i64,
+        simhash as i64,
         post.reach() as i64,
         serde_json::to_string(post)?,
         serde_json::to_string(a)?,
@@ -630,7 +634,7 @@ fn apply_post(
     outcome.relevant += a.relevant as u64;
     outcome.complaints += (a.relevant && a.complaint.is_complaint) as u64;
 
-    if let (StoryRole::Opens | StoryRole::JoinsOnly, Some(entity)) = (role, &entity) {
+    if let (Some(features), Some(entity)) = (&features, &entity) {
         match find_story(tx, stories, &features)? {
             Some((mut case, reason)) => {
                 tracing::debug!(post = %features.uid, case = %case.id, reason = reason.as_str(), "post joins a story");
