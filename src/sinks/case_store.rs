@@ -606,9 +606,11 @@ fn apply_post(
     let role = cases::role(a);
     let entity = cases::case_entity(&a.entities);
     let text = Text::new(&post.text);
-    // Story features (terms, mentions, links) only for a post that can join a story; most
-    // posts cannot (no hospital named) and need only the simhash stored with them.
-    let features = (role != StoryRole::None).then(|| PostFeatures::of(post, a, &text, at.unix_timestamp()));
+    // Story features (terms, mentions, links) only for a post that can join a story (a role
+    // and an entity to file it under); most posts cannot and need only the simhash stored
+    // with them.
+    let can_join_story = role != StoryRole::None && entity.is_some();
+    let features = can_join_story.then(|| PostFeatures::of(post, a, &text, at.unix_timestamp()));
     let simhash = features.as_ref().map_or_else(|| crate::core::noise::simhash(&text), |f| f.simhash);
     stories.advance(at.unix_timestamp());
     tx.prepare_cached(
@@ -635,19 +637,19 @@ fn apply_post(
     outcome.complaints += (a.relevant && a.complaint.is_complaint) as u64;
 
     if let (Some(features), Some(entity)) = (&features, &entity) {
-        match find_story(tx, stories, &features)? {
+        match find_story(tx, stories, features)? {
             Some((mut case, reason)) => {
                 tracing::debug!(post = %features.uid, case = %case.id, reason = reason.as_str(), "post joins a story");
-                join_case(tx, outbox, stories, &mut case, scored, &features, reason, at)?;
+                join_case(tx, outbox, stories, &mut case, scored, features, reason, at)?;
                 outcome.cases_updated += 1;
             }
             None if role == StoryRole::Opens => {
-                open_case(tx, outbox, stories, scored, &features, entity.clone(), at)?;
+                open_case(tx, outbox, stories, scored, features, entity.clone(), at)?;
                 outcome.cases_opened += 1;
             }
             None => {}
         }
-        stories.observe(&features);
+        stories.observe(features);
     }
     if a.relevant && (a.complaint.is_complaint || a.sentiment.label == SentimentLabel::Negative) {
         outcome.cases_opened += count_negative(tx, outbox, spikes, scored, at)?;
