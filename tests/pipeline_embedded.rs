@@ -238,3 +238,38 @@ fn score_reports_bad_lines_and_keeps_going() {
     assert!(stderr.contains("line 2: not valid JSON"), "{stderr}");
     assert_eq!(out.status.code(), Some(3), "exit 3 = some lines rejected");
 }
+
+/// A store written before the unused `posts.simhash` column was dropped opens, keeps its
+/// posts and takes new ones (the column is dropped on open).
+#[test]
+fn store_with_the_old_simhash_column_opens_and_keeps_its_posts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let first: Vec<String> = std::fs::read_to_string(root().join(SAMPLE)).unwrap().lines().take(10).map(String::from).collect();
+    let part = tmp.path().join("first.jsonl");
+    std::fs::write(&part, first.join("\n") + "\n").unwrap();
+    replay(&part, &data);
+    let db = DataDir::new(&data).case_store();
+    {
+        // Put the posts table back in its old shape: a NOT NULL simhash column without a
+        // default, which an insert that leaves it out would violate.
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE old_posts (uid TEXT PRIMARY KEY, created_at INTEGER NOT NULL, author TEXT, lang TEXT NOT NULL,
+                 relevant INTEGER NOT NULL, noise TEXT, is_complaint INTEGER NOT NULL, priority TEXT NOT NULL,
+                 simhash INTEGER NOT NULL, reach INTEGER NOT NULL, case_id TEXT, post TEXT NOT NULL, assessment TEXT NOT NULL);
+             INSERT INTO old_posts SELECT uid, created_at, author, lang, relevant, noise, is_complaint, priority, 7, reach,
+                 case_id, post, assessment FROM posts;
+             DROP TABLE posts;
+             ALTER TABLE old_posts RENAME TO posts;",
+        )
+        .unwrap();
+        let before: i64 = conn.query_row("SELECT count(*) FROM posts", [], |r| r.get(0)).unwrap();
+        assert_eq!(before, 10);
+    }
+    replay(&root().join(SAMPLE), &data);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let has_simhash: bool = conn.prepare("SELECT 1 FROM pragma_table_info('posts') WHERE name = 'simhash'").unwrap().exists([]).unwrap();
+    assert!(!has_simhash, "the old column is dropped on open");
+    assert_eq!(stored_posts(&DataDir::new(&data)), sample_uids().len() as u64);
+}

@@ -90,7 +90,6 @@ impl CaseStore {
                  noise TEXT,
                  is_complaint INTEGER NOT NULL,
                  priority TEXT NOT NULL,
-                 simhash INTEGER NOT NULL,
                  reach INTEGER NOT NULL,
                  case_id TEXT,
                  post TEXT NOT NULL,
@@ -154,6 +153,13 @@ impl CaseStore {
         let has_cursor: bool = self.conn.prepare("SELECT 1 FROM pragma_table_info('checkpoints') WHERE name = 'cursor'")?.exists([])?;
         if !has_cursor {
             self.conn.execute_batch("ALTER TABLE checkpoints ADD COLUMN cursor TEXT")?;
+        }
+        // Stores written before December 2026 kept every post's simhash in a column nothing
+        // read; computing it cost the sink a normalization pass per post. Story lookups
+        // recompute theirs from the post (`rebuild_stories`).
+        let has_simhash: bool = self.conn.prepare("SELECT 1 FROM pragma_table_info('posts') WHERE name = 'simhash'")?.exists([])?;
+        if has_simhash {
+            self.conn.execute_batch("ALTER TABLE posts DROP COLUMN simhash")?;
         }
         Ok(())
     }
@@ -605,17 +611,14 @@ fn apply_post(
     let at = post.created_at.unwrap_or_else(OffsetDateTime::now_utc);
     let role = cases::role(a);
     let entity = cases::case_entity(&a.entities);
-    let text = Text::new(&post.text);
-    // Story features (terms, mentions, links) only for a post that can join a story (a role
-    // and an entity to file it under); most posts cannot and need only the simhash stored
-    // with them.
+    // Story features (normalized text, simhash, terms, mentions, links) only for a post that
+    // can join a story (a role and an entity to file it under); most posts cannot.
     let can_join_story = role != StoryRole::None && entity.is_some();
-    let features = can_join_story.then(|| PostFeatures::of(post, a, &text, at.unix_timestamp()));
-    let simhash = features.as_ref().map_or_else(|| crate::core::noise::simhash(&text), |f| f.simhash);
+    let features = can_join_story.then(|| PostFeatures::of(post, a, &Text::new(&post.text), at.unix_timestamp()));
     stories.advance(at.unix_timestamp());
     tx.prepare_cached(
-        "INSERT INTO posts (uid, created_at, author, lang, relevant, noise, is_complaint, priority, simhash, reach, post, assessment)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO posts (uid, created_at, author, lang, relevant, noise, is_complaint, priority, reach, post, assessment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         uid,
@@ -626,7 +629,6 @@ fn apply_post(
         a.noise.map(|n| n.as_str()),
         a.complaint.is_complaint,
         a.priority.level.as_str(),
-        simhash as i64,
         post.reach() as i64,
         serde_json::to_string(post)?,
         serde_json::to_string(a)?,
