@@ -11,6 +11,9 @@
 //!   of itself, so reprocessing after a restart gives the same verdict.
 
 use std::collections::VecDeque;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 
 use serde::{Deserialize, Serialize};
 
@@ -137,8 +140,7 @@ impl NoiseFilter {
                 digits = 0;
             }
         }
-        let giveaway = count(text, GIVEAWAY);
-        let promo = count(text, PROMO);
+        let (giveaway, promo) = count_terms(text);
         if giveaway >= 2 || (giveaway >= 1 && hashtags >= 3) || urls >= 3 || hashtags >= 6 && hashtags * 2 > words {
             return Screened::Noise(NoiseReason::Spam);
         }
@@ -198,8 +200,23 @@ impl DuplicateMemory {
     }
 }
 
-fn count(text: &Text, terms: &[&str]) -> usize {
-    terms.iter().filter(|t| text.has_phrase(t)).count()
+/// How many distinct giveaway terms and promo terms the post has, as whole words of its
+/// folded text. One automaton for both lists, so a post is scanned once.
+fn count_terms(text: &Text) -> (usize, usize) {
+    static TERMS: LazyLock<AhoCorasick> =
+        LazyLock::new(|| AhoCorasick::new(GIVEAWAY.iter().chain(PROMO)).expect("the promo and giveaway terms build an automaton"));
+    const { assert!(GIVEAWAY.len() + PROMO.len() <= 128, "the terms found are kept in a u128") };
+    let bytes = text.folded.as_bytes();
+    let mut found = 0u128;
+    for m in TERMS.find_overlapping_iter(&text.folded) {
+        let before = m.start() == 0 || bytes[m.start() - 1] == b' ';
+        let after = m.end() >= bytes.len() || bytes[m.end()] == b' ';
+        if before && after {
+            found |= 1 << m.pattern().as_usize();
+        }
+    }
+    let giveaway_mask = (1u128 << GIVEAWAY.len()) - 1;
+    ((found & giveaway_mask).count_ones() as usize, (found & !giveaway_mask).count_ones() as usize)
 }
 
 /// 64-bit SimHash of the word 3-shingles (words only: links, mentions and punctuation
@@ -243,6 +260,26 @@ mod tests {
 
     fn judge(f: &mut (NoiseFilter, DuplicateMemory), id: &str, s: &str) -> Option<NoiseReason> {
         f.0.judge(&mut f.1, &post(id, s), &Text::new(s), true, false)
+    }
+
+    #[test]
+    fn promo_and_giveaway_terms_count_whole_words_once_each() {
+        // The reference: each term looked for on its own, as whole words.
+        let one_by_one = |t: &Text, terms: &[&str]| terms.iter().filter(|p| t.has_phrase(p)).count();
+        for s in [
+            "Promo PROMO promo! Diskon 50% hubungi kami di WA",
+            "offer of waiting: no term is a whole word here (offer, waiting, office, salep)",
+            "GIVEAWAY! follow @rsomni and retweet to win #sehat #rs #promo #gratis",
+            "Paket hemat packages and package prices, call now or call us, free free free",
+            "",
+            "rt",
+        ] {
+            let t = Text::new(s);
+            assert_eq!(count_terms(&t), (one_by_one(&t, GIVEAWAY), one_by_one(&t, PROMO)), "{s}");
+        }
+        assert_eq!(count_terms(&Text::new("offer office waiting salep")), (0, 0));
+        assert_eq!(count_terms(&Text::new("hubungi kami")), (0, 2), "'hubungi' and 'hubungi kami' are both terms");
+        assert_eq!(count_terms(&Text::new("win win win")), (1, 0), "a term counts once");
     }
 
     fn filter() -> (NoiseFilter, DuplicateMemory) {
