@@ -19,7 +19,12 @@ use tantivy::{doc, DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, Tant
 use super::case_store::ScoredPost;
 
 const TOKENIZER: &str = "hearken";
-const WRITER_HEAP_BYTES: usize = 50_000_000;
+/// One indexing thread with tantivy's smallest budget: the sink commits every batch (a few
+/// dozen relevant posts), and each commit starts a segment per thread whose term table is
+/// sized (and zeroed) from the thread's budget, so a larger budget or more threads cost
+/// more per batch than they save in indexing. A bulk backfill still fills 15 MB segments.
+const WRITER_THREADS: usize = 1;
+const WRITER_HEAP_BYTES: usize = 15_000_000;
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -78,7 +83,7 @@ impl SearchIndex {
     /// Opens (or creates) the index for reading and writing. Only one process may write.
     pub fn open_writer(dir: &Path) -> anyhow::Result<SearchIndex> {
         let mut index = SearchIndex::open(dir)?;
-        let writer = index.index.writer(WRITER_HEAP_BYTES).map_err(|e| {
+        let writer = index.index.writer_with_num_threads(WRITER_THREADS, WRITER_HEAP_BYTES).map_err(|e| {
             anyhow::anyhow!("cannot write the search index in {}: {e}; is another `hearken run` using this --data-dir?", dir.display())
         })?;
         index.writer = Some(writer);
