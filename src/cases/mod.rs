@@ -33,6 +33,16 @@ pub fn role(assessment: &Assessment) -> StoryRole {
     }
 }
 
+/// Where a post can take part in a story: its role (never `None`) and the entity the
+/// story is filed under. `None` for the posts that cannot (most of them), which then need
+/// no story features.
+pub fn story_place(assessment: &Assessment) -> Option<(StoryRole, EntityRef)> {
+    match role(assessment) {
+        StoryRole::None => None,
+        role => case_entity(&assessment.entities).map(|entity| (role, entity)),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoryRole {
     Opens,
@@ -68,6 +78,23 @@ mod tests {
         let e = case_entity(&[m(EntityKind::Hospital, "h"), m(EntityKind::Department, "er"), m(EntityKind::Clinician, "c")]).unwrap();
         assert_eq!((e.kind, e.id.as_str()), (EntityKind::Clinician, "c"));
         assert!(case_entity(&[m(EntityKind::Department, "er")]).is_none());
+    }
+
+    #[test]
+    fn story_place_needs_a_role_and_an_entity() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let entities = crate::core::EntitiesFile::load(&root.join("lexicons/entities.toml")).unwrap();
+        let mut scorer = crate::core::Scorer::new(&crate::config::Config::parse("").unwrap().core, &entities).unwrap();
+        let mut place = |id: &str, text: &str| {
+            let post = crate::model::Post::from_json_line(&serde_json::json!({"id": id, "text": text}).to_string()).unwrap();
+            story_place(&scorer.score(&post)).map(|(role, e)| (role, e.kind))
+        };
+        assert_eq!(
+            place("1", "Waited five hours at RS Zenith emergency and nobody came to see my father"),
+            Some((StoryRole::Opens, EntityKind::Hospital))
+        );
+        assert_eq!(place("2", "The nurses at RS Zenith were wonderful to my mother, thank you"), Some((StoryRole::JoinsOnly, EntityKind::Hospital)));
+        assert_eq!(place("3", "Waited five hours for the bus and nobody came"), None, "names no entity: not relevant, no role");
     }
 
     #[test]

@@ -206,12 +206,9 @@ fn count_terms(text: &Text) -> (usize, usize) {
     static TERMS: LazyLock<AhoCorasick> =
         LazyLock::new(|| AhoCorasick::new(GIVEAWAY.iter().chain(PROMO)).expect("the promo and giveaway terms build an automaton"));
     const { assert!(GIVEAWAY.len() + PROMO.len() <= 128, "the terms found are kept in a u128") };
-    let bytes = text.folded.as_bytes();
     let mut found = 0u128;
     for m in TERMS.find_overlapping_iter(&text.folded) {
-        let before = m.start() == 0 || bytes[m.start() - 1] == b' ';
-        let after = m.end() >= bytes.len() || bytes[m.end()] == b' ';
-        if before && after {
+        if text.is_whole_words(m.range()) {
             found |= 1 << m.pattern().as_usize();
         }
     }

@@ -74,12 +74,16 @@ impl Text {
     /// True when the folded text contains `phrase` as whole words; `phrase` must already
     /// be folded (lower case, single spaces).
     pub fn has_phrase(&self, phrase: &str) -> bool {
+        self.folded.match_indices(phrase).any(|(i, m)| self.is_whole_words(i..i + m.len()))
+    }
+
+    /// True when `range` of [`Text::folded`] starts and ends on word boundaries, so a
+    /// match there is whole words ("off" in "off", not in "offer").
+    pub fn is_whole_words(&self, range: std::ops::Range<usize>) -> bool {
         let bytes = self.folded.as_bytes();
-        self.folded.match_indices(phrase).any(|(i, m)| {
-            let before = i == 0 || bytes[i - 1] == b' ';
-            let after = i + m.len() >= bytes.len() || bytes[i + m.len()] == b' ';
-            before && after
-        })
+        let before = range.start == 0 || bytes[range.start - 1] == b' ';
+        let after = range.end >= bytes.len() || bytes[range.end] == b' ';
+        before && after
     }
 
     fn push_raw(&mut self, original: &str, start: usize, end: usize, scratch: &mut String) {

@@ -609,20 +609,18 @@ fn apply_post(
         return Ok(()); // erased on request: not stored again (sinks::erasure)
     }
     let at = post.created_at.unwrap_or_else(OffsetDateTime::now_utc);
-    let role = cases::role(a);
-    let entity = cases::case_entity(&a.entities);
+    let at_secs = at.unix_timestamp();
     // Story features (normalized text, simhash, terms, mentions, links) only for a post that
-    // can join a story (a role and an entity to file it under); most posts cannot.
-    let can_join_story = role != StoryRole::None && entity.is_some();
-    let features = can_join_story.then(|| PostFeatures::of(post, a, &Text::new(&post.text), at.unix_timestamp()));
-    stories.advance(at.unix_timestamp());
+    // can join a story; most posts cannot.
+    let story = cases::story_place(a).map(|(role, entity)| (role, entity, PostFeatures::of(post, a, &Text::new(&post.text), at_secs)));
+    stories.advance(at_secs);
     tx.prepare_cached(
         "INSERT INTO posts (uid, created_at, author, lang, relevant, noise, is_complaint, priority, reach, post, assessment)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         uid,
-        at.unix_timestamp(),
+        at_secs,
         stored_author(post),
         a.lang,
         a.relevant,
@@ -633,19 +631,19 @@ fn apply_post(
         serde_json::to_string(post)?,
         serde_json::to_string(a)?,
     ])?;
-    super::trend_facts::record(tx, scored, at.unix_timestamp())?;
+    super::trend_facts::record(tx, scored, at_secs)?;
     outcome.stored += 1;
     outcome.relevant += a.relevant as u64;
     outcome.complaints += (a.relevant && a.complaint.is_complaint) as u64;
 
-    if let (Some(features), Some(entity)) = (&features, &entity) {
+    if let Some((role, entity, features)) = &story {
         match find_story(tx, stories, features)? {
             Some((mut case, reason)) => {
                 tracing::debug!(post = %features.uid, case = %case.id, reason = reason.as_str(), "post joins a story");
                 join_case(tx, outbox, stories, &mut case, scored, features, reason, at)?;
                 outcome.cases_updated += 1;
             }
-            None if role == StoryRole::Opens => {
+            None if *role == StoryRole::Opens => {
                 open_case(tx, outbox, stories, scored, features, entity.clone(), at)?;
                 outcome.cases_opened += 1;
             }
@@ -811,7 +809,7 @@ fn rebuild_stories(conn: &Connection) -> anyhow::Result<StoryIndex> {
     for row in rows {
         let (post, assessment, case_id, at) = row?;
         let (post, assessment): (Post, Assessment) = (serde_json::from_str(&post)?, serde_json::from_str(&assessment)?);
-        if cases::role(&assessment) == StoryRole::None || cases::case_entity(&assessment.entities).is_none() {
+        if cases::story_place(&assessment).is_none() {
             continue;
         }
         let features = PostFeatures::of(&post, &assessment, &Text::new(&post.text), at);
