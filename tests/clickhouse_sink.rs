@@ -1,6 +1,7 @@
 //! The ClickHouse sink against the real server that tests/run.sh starts (Debian's 18.16):
 //! migrations from empty and again, 100,000 scored posts stored once each, idempotent
-//! re-inserts, batches by size and by time, pseudonymized authors.
+//! re-inserts, batches by size and by time, pseudonymized authors; the writer task that
+//! inserts beside the sinks role's other stores, and what it reports stored.
 
 mod support;
 #[path = "support/corpus.rs"]
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use hearken::config::ClickHouseConfig;
 use hearken::model::{Case, CaseEvent, CaseEventKind, CaseKind, CaseStatus, EntityKind, EntityRef, PriorityLevel, Spread};
-use hearken::sinks::clickhouse::{schema, server_client, ClickHouseSink, Flushed};
+use hearken::sinks::clickhouse::{schema, server_client, ClickHouseSink, ClickHouseWriter, Flushed};
 use hearken::sinks::pseudonym::Pseudonymizer;
 use time::OffsetDateTime;
 
@@ -270,4 +271,76 @@ async fn a_post_without_a_time_keeps_its_first_one_when_written_again() {
     let times: Vec<u32> = db.query("SELECT toUInt32(created_at) FROM posts").fetch_all().await.unwrap();
     assert_eq!(times, [first], "one row, filed at its first time");
     drop_database(&database).await;
+}
+
+/// Polls `done` every 20 ms for up to 30 s.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within 30 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_reports_stored_only_what_clickhouse_has() {
+    let database = support::unique_name("hearken_writer");
+    let mut cfg = config(support::clickhouse_url(), &database);
+    cfg.batch_rows = 100;
+    cfg.batch_ms = 600_000; // no insert by age in this test: only by size and on flush
+    let sink = ClickHouseSink::connect(&cfg, key()).await.expect("connect");
+    let db = sink.client().clone();
+    let posts = corpus::generate(corpus::Shape::new(160, 3));
+    let writer = ClickHouseWriter::spawn(sink, &tokio::runtime::Handle::current());
+    let writer = std::sync::Arc::new(std::sync::Mutex::new(writer));
+    let stored = || writer.lock().unwrap().stored();
+    // `write_blocking` and `flush_blocking` are for the sinks role's blocking thread.
+    let blocking = |f: Box<dyn FnOnce(&mut ClickHouseWriter) -> anyhow::Result<()> + Send>| {
+        let writer = writer.clone();
+        tokio::task::spawn_blocking(move || f(&mut writer.lock().unwrap()))
+    };
+
+    // 50 posts (counted as 70 input items: say 20 were dead letters): buffered, not stored.
+    let first = posts[..50].to_vec();
+    blocking(Box::new(move |w| w.write_blocking(70, first, vec![], vec![]))).await.unwrap().expect("hand over");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(stored(), 0, "nothing is in ClickHouse yet");
+    assert_eq!(count(&db, "SELECT count() FROM posts").await, 0);
+
+    // 100 more fill the batch: the writer inserts all 150 on its own, no flush needed.
+    let second = posts[50..150].to_vec();
+    blocking(Box::new(move |w| w.write_blocking(170, second, vec![], vec![]))).await.unwrap().expect("hand over");
+    eventually("the full batch is reported stored", || stored() == 170).await;
+    assert_eq!(count(&db, "SELECT count() FROM posts").await, 150, "reported stored means in ClickHouse");
+
+    // A partial batch waits for the flush, which returns once ClickHouse has it.
+    let third = posts[150..].to_vec();
+    blocking(Box::new(move |w| w.write_blocking(180, third, vec![], vec![]))).await.unwrap().expect("hand over");
+    assert_eq!(stored(), 170);
+    blocking(Box::new(|w| w.flush_blocking())).await.unwrap().expect("flush");
+    assert_eq!(stored(), 180);
+    assert_eq!(count(&db, "SELECT count() FROM posts").await, 160);
+    drop_database(&database).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_that_cannot_insert_says_why_and_reports_nothing_stored() {
+    let database = support::unique_name("hearken_writer_fails");
+    let mut cfg = config(support::clickhouse_url(), &database);
+    cfg.give_up_after_secs = 1;
+    let sink = ClickHouseSink::connect(&cfg, key()).await.expect("connect");
+    // The tables vanish under the writer: every INSERT fails until it gives up.
+    drop_database(&database).await;
+    let posts = corpus::generate(corpus::Shape::new(10, 2));
+    let mut writer = ClickHouseWriter::spawn(sink, &tokio::runtime::Handle::current());
+    let (writer, outcome) = tokio::task::spawn_blocking(move || {
+        let outcome = writer.write_blocking(10, posts, vec![], vec![]).and_then(|()| writer.flush_blocking());
+        (writer, outcome)
+    })
+    .await
+    .unwrap();
+    let error = format!("{:#}", outcome.expect_err("the flush must fail"));
+    assert!(error.contains("ClickHouse") && error.contains("giving up"), "the error names what failed: {error}");
+    assert!(error.contains("read again after a restart"), "the error says what happens to the posts: {error}");
+    assert_eq!(writer.stored(), 0, "nothing was reported stored");
 }

@@ -517,6 +517,40 @@ fn killing_the_core_mid_stream_and_restarting_scores_every_post_once_in_effect()
 }
 
 #[test]
+fn killing_the_sinks_role_mid_stream_and_restarting_leaves_clickhouse_complete() {
+    // The sinks role commits a batch's offsets only once ClickHouse has its rows too
+    // (they are inserted on a task of their own, up to a second later): offsets
+    // committed early would leave, after a kill -9, posts that ClickHouse never gets.
+    let _serial = serial();
+    const N: usize = 20_000;
+    let setup = Setup::new("hk_kill_sinks", 4, (256, 200));
+    let (file, uids) = corpus(&setup.dir, N);
+    let mut core = setup.start("core", "core");
+    setup.publish(&file);
+
+    let mut first = setup.start("sinks_1", "sinks");
+    wait_until("the first sinks role has stored some posts", Duration::from_secs(600), &mut [&mut first, &mut core], || {
+        setup.stored_count() >= 3000
+    });
+    first.kill9();
+    assert!(setup.stored_count() < N, "the kill came too late to test anything");
+
+    let mut second = setup.start("sinks_2", "sinks");
+    wait_until("every post is stored", Duration::from_secs(1200), &mut [&mut second, &mut core], || setup.stored_count() >= N);
+    second.stop();
+    core.stop();
+
+    assert_stored_once(&setup, &uids);
+    let cases = assert_cases_once(&setup);
+    assert_eq!(setup.clickhouse_counts("posts", "uid"), (N as u64, N as u64), "ClickHouse posts (rows, distinct uids)");
+    assert_eq!(setup.clickhouse_counts("cases", "case_id"), (cases as u64, cases as u64), "ClickHouse cases");
+    let conn = rusqlite::Connection::open(setup.data.join("cases.sqlite")).unwrap();
+    let audit: i64 = conn.query_row("SELECT count(*) FROM case_events", [], |r| r.get(0)).unwrap();
+    let (events_rows, _) = setup.clickhouse_counts("case_events", "case_id");
+    assert_eq!(events_rows, audit as u64, "ClickHouse case_events against the case store's audit trail");
+}
+
+#[test]
 fn two_core_processes_in_one_group_share_the_partitions() {
     let _serial = serial();
     const N: usize = 20_000;

@@ -32,22 +32,22 @@ impl EmbeddedSink {
     /// Writes a batch. Dead letters go first (a crash after them may write one twice: at
     /// least once). Transient failures of the index or store (a locked database, a full disk
     /// being cleared) are retried with backoff before the error stops the pipeline.
-    pub fn write_with_retry(&mut self, batch: Vec<Scored>) -> anyhow::Result<BatchOutcome> {
-        let mut posts: Vec<ScoredPost> = Vec::with_capacity(batch.len());
+    pub fn write_with_retry(&mut self, batch: &[Scored]) -> anyhow::Result<BatchOutcome> {
+        let mut posts: Vec<&ScoredPost> = Vec::with_capacity(batch.len());
         let mut positions: Vec<Position> = Vec::with_capacity(batch.len());
         let mut dead: Vec<Position> = Vec::new();
         for item in batch {
             match item {
                 Scored::Post { scored, position } => {
                     posts.push(scored);
-                    positions.push(position);
+                    positions.push(position.clone());
                 }
                 Scored::Rejected { letter, position } => {
-                    if !self.store.knows_dead_letter(&position)? {
-                        self.dead.write(&letter)?;
+                    if !self.store.knows_dead_letter(position)? {
+                        self.dead.write(letter)?;
                         dead.push(position.clone());
                     }
-                    positions.push(position);
+                    positions.push(position.clone());
                 }
             }
         }
@@ -69,7 +69,7 @@ impl EmbeddedSink {
         unreachable!("the retry loop returns")
     }
 
-    fn write(&mut self, posts: &[ScoredPost], dead: &[Position], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
+    fn write(&mut self, posts: &[&ScoredPost], dead: &[Position], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
         // Posts erased on request (or by an erased author) stay out of the index too.
         let new = self.store.unstored(posts)?;
         let relevant: Vec<&ScoredPost> = new.iter().copied().filter(|s| s.assessment.relevant).collect();

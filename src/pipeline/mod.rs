@@ -177,7 +177,7 @@ pub trait Sink: Send + 'static {
 impl Sink for EmbeddedSink {
     type Item = Scored;
     fn write_batch(&mut self, batch: Vec<Scored>) -> anyhow::Result<BatchOutcome> {
-        self.write_with_retry(batch)
+        self.write_with_retry(&batch)
     }
 }
 

@@ -10,11 +10,10 @@
 //! (`case_events`) with a checkpoint in the same database: at least once, and each event
 //! carries its case id and version, so a consumer can drop repeats.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::time::Instant;
 
 use rdkafka::message::BorrowedMessage;
 use rdkafka::Message;
@@ -26,9 +25,9 @@ use crate::config::{Config, KafkaConfig, TopicsConfig};
 use crate::model::{CaseEvent, CaseEventKind};
 use crate::pipeline::dead_letter::DeadLetter;
 use crate::pipeline::{self, Counters, EmbeddedSink, Scored, Sink};
-use crate::sinks::clickhouse::ClickHouseSink;
+use crate::sinks::clickhouse::{ClickHouseSink, ClickHouseWriter};
 use crate::sinks::pseudonym::Pseudonymizer;
-use crate::sinks::{BatchOutcome, CaseStore, DataDir};
+use crate::sinks::{BatchOutcome, CaseStore, DataDir, ScoredPost};
 use crate::transport::kafka::{self, Outgoing, Publisher};
 use crate::transport::topic_sink::dead_letter_message;
 use crate::transport::wire;
@@ -69,42 +68,34 @@ impl Sink for StoreSinks {
     type Item = Scored;
 
     fn write_batch(&mut self, batch: Vec<Scored>) -> anyhow::Result<BatchOutcome> {
-        let mut posts = Vec::with_capacity(batch.len());
-        let mut dead: Vec<Outgoing> = Vec::new();
-        for item in batch {
-            match item {
-                Scored::Rejected { letter, .. } => dead.push(dead_letter_message(&letter, &self.topics)),
-                post => posts.push(post),
-            }
-        }
+        let dead: Vec<Outgoing> = batch
+            .iter()
+            .filter_map(|item| match item {
+                Scored::Rejected { letter, .. } => Some(dead_letter_message(letter, &self.topics)),
+                Scored::Post { .. } => None,
+            })
+            .collect();
         if !dead.is_empty() {
             self.publisher.send_all_blocking(&self.runtime, dead)?;
         }
+        let outcome = self.embedded.write_with_retry(&batch)?;
         if let Some(ch) = self.clickhouse.as_mut() {
-            let scored = posts.iter().filter_map(|p| match p {
-                Scored::Post { scored, .. } => Some(scored),
-                Scored::Rejected { .. } => None,
-            });
-            self.runtime.block_on(ch.sink.write(scored, &[], &[]))?;
-        }
-        let outcome = self.embedded.write_with_retry(posts)?;
-        if let Some(ch) = self.clickhouse.as_mut() {
-            ch.copy_case_changes(&mut self.embedded, &self.runtime)?;
+            ch.write(batch, &mut self.embedded)?;
         }
         Ok(outcome)
     }
 
-    fn durable(&self) -> bool {
-        self.clickhouse.as_ref().is_none_or(|ch| ch.sink.buffered() == 0)
+    fn unconfirmed(&self) -> usize {
+        self.clickhouse.as_ref().map_or(0, ClickHouseMirror::unconfirmed)
     }
 
     fn next_flush(&self) -> Option<std::time::Instant> {
-        self.clickhouse.as_ref().and_then(|ch| ch.sink.next_flush()).map(Instant::into_std)
+        self.clickhouse.as_ref().and_then(ClickHouseMirror::next_flush)
     }
 
     fn flush(&mut self) -> anyhow::Result<()> {
         if let Some(ch) = self.clickhouse.as_mut() {
-            ch.flush(&mut self.embedded, &self.runtime)?;
+            ch.flush(&mut self.embedded)?;
         }
         Ok(())
     }
@@ -113,36 +104,58 @@ impl Sink for StoreSinks {
 /// Copies what the sinks role stores into ClickHouse: the scored posts as they pass, and
 /// the cases with their audit trail from the case store, which decides them.
 ///
+/// The rows go to a [`ClickHouseWriter`], which inserts them on its own task while the
+/// next batches are written to the embedded stores. Each batch is numbered by the count
+/// of input items so far; the items ClickHouse does not have yet are
+/// [`unconfirmed`](Sink::unconfirmed), so their Kafka offsets wait.
+///
 /// Case changes are read from the case store's `case_events` after a checkpoint
 /// (`clickhouse:case_events`) that moves only once ClickHouse has the rows, so a crash
 /// sends some again — harmless, the tables replace rows by case id and version.
-/// The sink gathers rows into inserts of `clickhouse.batch_rows` or every
-/// `clickhouse.batch_ms`; until then the batch's Kafka offsets wait (see [`Sink::durable`]).
 struct ClickHouseMirror {
-    sink: ClickHouseSink,
-    /// Last `case_events` row handed to the sink, and the last one known stored.
+    writer: ClickHouseWriter,
+    /// Input items handed to the writer so far (every item of every batch, dead
+    /// letters included, as the sink stage counts its pending positions).
+    items: u64,
+    /// Hand-overs ClickHouse has not confirmed yet, oldest first.
+    waiting: VecDeque<HandOver>,
+    /// Last `case_events` row handed to the writer, and the last one known stored.
     events_read: i64,
     events_stored: i64,
+}
+
+struct HandOver {
+    through: u64,
+    at: std::time::Instant,
+    events_through: i64,
 }
 
 const CLICKHOUSE_EVENTS_STREAM: &str = "clickhouse:case_events";
 
 impl ClickHouseMirror {
-    fn new(sink: ClickHouseSink, store: &CaseStore) -> anyhow::Result<ClickHouseMirror> {
+    fn new(sink: ClickHouseSink, store: &CaseStore, runtime: &tokio::runtime::Handle) -> anyhow::Result<ClickHouseMirror> {
         let after = store.checkpoint(CLICKHOUSE_EVENTS_STREAM)? as i64;
-        Ok(ClickHouseMirror { sink, events_read: after, events_stored: after })
+        Ok(ClickHouseMirror {
+            writer: ClickHouseWriter::spawn(sink, runtime),
+            items: 0,
+            waiting: VecDeque::new(),
+            events_read: after,
+            events_stored: after,
+        })
     }
 
-    /// Hands the case events recorded since the last call, and those cases' current
-    /// state, to the sink.
-    fn copy_case_changes(&mut self, embedded: &mut EmbeddedSink, runtime: &tokio::runtime::Handle) -> anyhow::Result<()> {
+    /// Hands a batch's posts to the writer, with the case events the case store recorded
+    /// for them and those cases' current state.
+    fn write(&mut self, batch: Vec<Scored>, embedded: &mut EmbeddedSink) -> anyhow::Result<()> {
+        self.items += batch.len() as u64;
+        let posts: Vec<ScoredPost> = batch
+            .into_iter()
+            .filter_map(|item| match item {
+                Scored::Post { scored, .. } => Some(scored),
+                Scored::Rejected { .. } => None,
+            })
+            .collect();
         let (last, events) = new_case_events(embedded.store.connection(), self.events_read)?;
-        if events.is_empty() {
-            if self.sink.buffered() == 0 {
-                self.record_stored(embedded)?;
-            }
-            return Ok(());
-        }
         let mut ids: Vec<&str> = events.iter().map(|e| e.case_id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -154,26 +167,44 @@ impl ClickHouseMirror {
             }
         }
         self.events_read = last;
-        if runtime.block_on(self.sink.write(std::iter::empty(), &cases, &events))?.is_yes() {
-            self.record_stored(embedded)?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self, embedded: &mut EmbeddedSink, runtime: &tokio::runtime::Handle) -> anyhow::Result<()> {
-        runtime.block_on(self.sink.flush())?;
+        self.waiting.push_back(HandOver { through: self.items, at: std::time::Instant::now(), events_through: last });
+        self.writer.write_blocking(self.items, posts, cases, events)?;
         self.record_stored(embedded)
     }
 
-    /// Everything handed over is in ClickHouse: move the case-event checkpoint.
+    /// How many of the latest items ClickHouse does not have yet.
+    fn unconfirmed(&self) -> usize {
+        (self.items - self.writer.stored().min(self.items)) as usize
+    }
+
+    /// When the oldest unconfirmed hand-over is due in ClickHouse by the sink's batch age:
+    /// the stage then calls [`Self::flush`] and acknowledges, even when no input comes.
+    fn next_flush(&self) -> Option<std::time::Instant> {
+        if self.unconfirmed() == 0 {
+            return None;
+        }
+        self.waiting.front().map(|h| h.at + self.writer.batch_age())
+    }
+
+    fn flush(&mut self, embedded: &mut EmbeddedSink) -> anyhow::Result<()> {
+        self.writer.flush_blocking()?;
+        self.record_stored(embedded)
+    }
+
+    /// Moves the case-event checkpoint past the events ClickHouse now has.
     fn record_stored(&mut self, embedded: &mut EmbeddedSink) -> anyhow::Result<()> {
-        if self.events_read > self.events_stored {
+        let stored = self.writer.stored();
+        let mut events_through = self.events_stored;
+        while self.waiting.front().is_some_and(|h| h.through <= stored) {
+            events_through = self.waiting.pop_front().map_or(events_through, |h| h.events_through);
+        }
+        if events_through > self.events_stored {
             embedded.store.connection().execute(
                 "INSERT INTO checkpoints (stream, offset) VALUES (?1, ?2)
                  ON CONFLICT(stream) DO UPDATE SET offset = max(offset, excluded.offset)",
-                params![CLICKHOUSE_EVENTS_STREAM, self.events_read],
+                params![CLICKHOUSE_EVENTS_STREAM, events_through],
             )?;
-            self.events_stored = self.events_read;
+            self.events_stored = events_through;
         }
         Ok(())
     }
@@ -212,7 +243,7 @@ pub async fn run(config: &Config, kafka: &KafkaConfig, mut stop: watch::Receiver
             let pseudonyms = Pseudonymizer::from_env()?;
             let sink = ClickHouseSink::connect(c, pseudonyms).await?;
             eprintln!("hearken: sinks: also storing in ClickHouse {} (database {})", c.url, c.database);
-            Some(ClickHouseMirror::new(sink, &embedded.store)?)
+            Some(ClickHouseMirror::new(sink, &embedded.store, &tokio::runtime::Handle::current())?)
         }
         None => None,
     };

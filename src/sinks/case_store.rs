@@ -246,12 +246,12 @@ impl CaseStore {
     /// The posts of `posts` to store: not stored yet and not erased on request (nor by
     /// an erased author). One read transaction for the whole batch: a statement outside
     /// a transaction takes and drops the database's shared lock each time.
-    pub fn unstored<'a>(&self, posts: &'a [ScoredPost]) -> anyhow::Result<Vec<&'a ScoredPost>> {
+    pub fn unstored<'a>(&self, posts: &[&'a ScoredPost]) -> anyhow::Result<Vec<&'a ScoredPost>> {
         let tx = self.conn.unchecked_transaction()?;
         let erasures = super::erasure::any_recorded(&tx)?;
         let mut stored = tx.prepare_cached("SELECT 1 FROM posts WHERE uid = ?1")?;
         let mut out = Vec::with_capacity(posts.len());
-        for s in posts {
+        for &s in posts {
             if !stored.exists([s.post.uid()])? && !(erasures && super::erasure::is_erased(&tx, &s.post)?) {
                 out.push(s);
             }

@@ -46,6 +46,7 @@
 pub mod maintenance;
 pub mod rows;
 pub mod schema;
+pub mod writer;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -60,6 +61,7 @@ use crate::sinks::pseudonym::Pseudonymizer;
 use crate::sinks::ScoredPost;
 pub use rows::{CaseRow, ErasureRow, EventRow, PostRow};
 pub use schema::MigrationReport;
+pub use writer::ClickHouseWriter;
 
 /// The environment variable holding the ClickHouse password (never in the config file).
 pub const PASSWORD_ENV: &str = "HEARKEN_CLICKHOUSE_PASSWORD";
