@@ -14,6 +14,9 @@
 //!   pipeline down and loses nothing. Rows are dropped from the buffer only once
 //!   ClickHouse has acknowledged their INSERT.
 //! - **Privacy**: authors are pseudonymized with a keyed hash ([`super::pseudonym`]).
+//! - **Beside other stores**: [`writer::ClickHouseWriter`] runs the sink on a task of its
+//!   own and reports how far ClickHouse has what it was handed, so the sinks role writes
+//!   its embedded stores meanwhile and still commits offsets only for what both have.
 //!
 //! # Use from a Kafka consumer task
 //! ```no_run
