@@ -53,7 +53,7 @@ impl ClickHouseWriter {
 
     /// Hands rows to the writer. `through` numbers this hand-over (it must not decrease):
     /// once [`stored`](Self::stored) reaches it, ClickHouse has these rows and all handed
-    /// over before. Blocks while the writer is [`QUEUE`] hand-overs behind. Call from a
+    /// over before. Blocks while the writer's queue is full (backpressure). Call from a
     /// blocking thread, not from async code.
     pub fn write_blocking(&mut self, through: u64, posts: Vec<ScoredPost>, cases: Vec<Case>, events: Vec<CaseEvent>) -> anyhow::Result<()> {
         if self.commands.blocking_send(Command::Write { through, posts, cases, events }).is_err() {
