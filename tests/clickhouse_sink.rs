@@ -295,29 +295,33 @@ async fn the_writer_reports_stored_only_what_clickhouse_has() {
     let writer = std::sync::Arc::new(std::sync::Mutex::new(writer));
     let stored = || writer.lock().unwrap().stored();
     // `write_blocking` and `flush_blocking` are for the sinks role's blocking thread.
-    let blocking = |f: Box<dyn FnOnce(&mut ClickHouseWriter) -> anyhow::Result<()> + Send>| {
+    fn blocking(
+        writer: &Shared,
+        f: impl FnOnce(&mut ClickHouseWriter) -> anyhow::Result<()> + Send + 'static,
+    ) -> tokio::task::JoinHandle<anyhow::Result<()>> {
         let writer = writer.clone();
         tokio::task::spawn_blocking(move || f(&mut writer.lock().unwrap()))
-    };
+    }
+    type Shared = std::sync::Arc<std::sync::Mutex<ClickHouseWriter>>;
 
     // 50 posts (counted as 70 input items: say 20 were dead letters): buffered, not stored.
     let first = posts[..50].to_vec();
-    blocking(Box::new(move |w| w.write_blocking(70, first, vec![], vec![]))).await.unwrap().expect("hand over");
+    blocking(&writer, move |w| w.write_blocking(70, first, vec![], vec![])).await.unwrap().expect("hand over");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(stored(), 0, "nothing is in ClickHouse yet");
     assert_eq!(count(&db, "SELECT count() FROM posts").await, 0);
 
     // 100 more fill the batch: the writer inserts all 150 on its own, no flush needed.
     let second = posts[50..150].to_vec();
-    blocking(Box::new(move |w| w.write_blocking(170, second, vec![], vec![]))).await.unwrap().expect("hand over");
+    blocking(&writer, move |w| w.write_blocking(170, second, vec![], vec![])).await.unwrap().expect("hand over");
     eventually("the full batch is reported stored", || stored() == 170).await;
     assert_eq!(count(&db, "SELECT count() FROM posts").await, 150, "reported stored means in ClickHouse");
 
     // A partial batch waits for the flush, which returns once ClickHouse has it.
     let third = posts[150..].to_vec();
-    blocking(Box::new(move |w| w.write_blocking(180, third, vec![], vec![]))).await.unwrap().expect("hand over");
+    blocking(&writer, move |w| w.write_blocking(180, third, vec![], vec![])).await.unwrap().expect("hand over");
     assert_eq!(stored(), 170);
-    blocking(Box::new(|w| w.flush_blocking())).await.unwrap().expect("flush");
+    blocking(&writer, |w| w.flush_blocking()).await.unwrap().expect("flush");
     assert_eq!(stored(), 180);
     assert_eq!(count(&db, "SELECT count() FROM posts").await, 160);
     drop_database(&database).await;
