@@ -421,6 +421,17 @@ fn assert_cases_once(setup: &Setup) -> usize {
 }
 
 /// `N` from a role's summary line, e.g. `N` of "hearken: core: N scored, …".
+/// ClickHouse holds every one of the `posts` once, the `cases` once each, and as many
+/// case events as the case store's audit trail.
+fn assert_clickhouse_has_the_store(setup: &Setup, posts: usize, cases: usize) {
+    assert_eq!(setup.clickhouse_counts("posts", "uid"), (posts as u64, posts as u64), "ClickHouse posts (rows, distinct uids)");
+    assert_eq!(setup.clickhouse_counts("cases", "case_id"), (cases as u64, cases as u64), "ClickHouse cases");
+    let conn = rusqlite::Connection::open(setup.data.join("cases.sqlite")).unwrap();
+    let audit: i64 = conn.query_row("SELECT count(*) FROM case_events", [], |r| r.get(0)).unwrap();
+    let (events_rows, _) = setup.clickhouse_counts("case_events", "case_id");
+    assert_eq!(events_rows, audit as u64, "ClickHouse case_events against the case store's audit trail");
+}
+
 fn summary_number(log: &str, role: &str, what: &str) -> u64 {
     let prefix = format!("hearken: {role}: ");
     log.lines()
@@ -471,12 +482,7 @@ fn a_hundred_thousand_posts_are_scored_and_stored_once() {
     assert!(events.iter().all(|e| e.key.as_deref().is_some_and(|k| !k.is_empty()) && e.headers.contains_key("hearken-event")));
     // ClickHouse holds every post once, every case, and the case store's audit trail
     // (the sinks role confirmed its offsets only after ClickHouse had the rows).
-    assert_eq!(setup.clickhouse_counts("posts", "uid"), (N as u64, N as u64), "ClickHouse posts (rows, distinct uids)");
-    assert_eq!(setup.clickhouse_counts("cases", "case_id"), (cases as u64, cases as u64), "ClickHouse cases");
-    let conn = rusqlite::Connection::open(setup.data.join("cases.sqlite")).unwrap();
-    let audit: i64 = conn.query_row("SELECT count(*) FROM case_events", [], |r| r.get(0)).unwrap();
-    let (events_rows, _) = setup.clickhouse_counts("case_events", "case_id");
-    assert_eq!(events_rows, audit as u64, "ClickHouse case_events against the case store's audit trail");
+    assert_clickhouse_has_the_store(&setup, N, cases);
 }
 
 #[test]
@@ -542,12 +548,7 @@ fn killing_the_sinks_role_mid_stream_and_restarting_leaves_clickhouse_complete()
 
     assert_stored_once(&setup, &uids);
     let cases = assert_cases_once(&setup);
-    assert_eq!(setup.clickhouse_counts("posts", "uid"), (N as u64, N as u64), "ClickHouse posts (rows, distinct uids)");
-    assert_eq!(setup.clickhouse_counts("cases", "case_id"), (cases as u64, cases as u64), "ClickHouse cases");
-    let conn = rusqlite::Connection::open(setup.data.join("cases.sqlite")).unwrap();
-    let audit: i64 = conn.query_row("SELECT count(*) FROM case_events", [], |r| r.get(0)).unwrap();
-    let (events_rows, _) = setup.clickhouse_counts("case_events", "case_id");
-    assert_eq!(events_rows, audit as u64, "ClickHouse case_events against the case store's audit trail");
+    assert_clickhouse_has_the_store(&setup, N, cases);
 }
 
 #[test]
@@ -651,4 +652,8 @@ fn malformed_and_oversized_messages_go_to_the_dead_letter_topic_while_the_rest_f
     }
     assert_eq!(summary_number(&log, "core", "dead letters"), 6, "{log}");
     assert_eq!(summary_number(&log, "core", "scored"), GOOD as u64, "{log}");
+    // In the distributed mode dead letters go to the topic only, not also to the sinks
+    // role's local dead-letter file.
+    let local = std::fs::read_to_string(hearken::sinks::DataDir::new(&setup.data).dead_letters()).unwrap_or_default();
+    assert!(local.is_empty(), "the sinks role wrote dead letters locally too: {local}");
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::dead_letter::DeadLetterFile;
-use super::Scored;
+use super::{Positioned, Scored};
 use crate::connectors::Position;
 use crate::sinks::{BatchOutcome, CaseStore, DataDir, ScoredPost, SearchIndex};
 
@@ -37,17 +37,14 @@ impl EmbeddedSink {
         let mut positions: Vec<Position> = Vec::with_capacity(batch.len());
         let mut dead: Vec<Position> = Vec::new();
         for item in batch {
+            positions.push(item.position().clone());
             match item {
-                Scored::Post { scored, position } => {
-                    posts.push(scored);
-                    positions.push(position.clone());
-                }
+                Scored::Post { scored, .. } => posts.push(scored),
                 Scored::Rejected { letter, position } => {
                     if !self.store.knows_dead_letter(position)? {
                         self.dead.write(letter)?;
                         dead.push(position.clone());
                     }
-                    positions.push(position.clone());
                 }
             }
         }

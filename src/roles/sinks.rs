@@ -68,19 +68,22 @@ impl Sink for StoreSinks {
     type Item = Scored;
 
     fn write_batch(&mut self, batch: Vec<Scored>) -> anyhow::Result<BatchOutcome> {
-        let dead: Vec<Outgoing> = batch
-            .iter()
-            .filter_map(|item| match item {
-                Scored::Rejected { letter, .. } => Some(dead_letter_message(letter, &self.topics)),
-                Scored::Post { .. } => None,
-            })
-            .collect();
+        // Dead letters go to the dead-letter topic only; the stores get the posts.
+        let items = batch.len();
+        let mut posts = Vec::with_capacity(batch.len());
+        let mut dead: Vec<Outgoing> = Vec::new();
+        for item in batch {
+            match item {
+                Scored::Rejected { letter, .. } => dead.push(dead_letter_message(&letter, &self.topics)),
+                post => posts.push(post),
+            }
+        }
         if !dead.is_empty() {
             self.publisher.send_all_blocking(&self.runtime, dead)?;
         }
-        let outcome = self.embedded.write_with_retry(&batch)?;
+        let outcome = self.embedded.write_with_retry(&posts)?;
         if let Some(ch) = self.clickhouse.as_mut() {
-            ch.write(batch, &mut self.embedded)?;
+            ch.write(items, posts, &mut self.embedded)?;
         }
         Ok(outcome)
     }
@@ -145,9 +148,10 @@ impl ClickHouseMirror {
     }
 
     /// Hands a batch's posts to the writer, with the case events the case store recorded
-    /// for them and those cases' current state.
-    fn write(&mut self, batch: Vec<Scored>, embedded: &mut EmbeddedSink) -> anyhow::Result<()> {
-        self.items += batch.len() as u64;
+    /// for them and those cases' current state. `items` counts the whole batch, dead
+    /// letters included.
+    fn write(&mut self, items: usize, batch: Vec<Scored>, embedded: &mut EmbeddedSink) -> anyhow::Result<()> {
+        self.items += items as u64;
         let posts: Vec<ScoredPost> = batch
             .into_iter()
             .filter_map(|item| match item {

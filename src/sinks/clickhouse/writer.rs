@@ -82,7 +82,9 @@ impl ClickHouseWriter {
         match self.task.take().map(|task| self.runtime.block_on(task)) {
             Some(Ok(Err(e))) => e.context("the ClickHouse writer stopped; the posts it had not stored will be read again after a restart"),
             Some(Err(panic)) => anyhow::anyhow!("the ClickHouse writer panicked: {panic}"),
-            Some(Ok(Ok(()))) | None => anyhow::anyhow!("the ClickHouse writer has stopped"),
+            Some(Ok(Ok(()))) | None => {
+                anyhow::anyhow!("the ClickHouse writer has stopped (its error was reported above); restart the sinks role to read the unstored posts again")
+            }
         }
     }
 }
