@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use hearken::config::ClickHouseConfig;
 use hearken::model::{Case, CaseEvent, CaseEventKind, CaseKind, CaseStatus, EntityKind, EntityRef, PriorityLevel, Spread};
-use hearken::sinks::clickhouse::{schema, server_client, ClickHouseSink, ClickHouseWriter, Flushed};
+use hearken::sinks::clickhouse::{maintenance, schema, server_client, ClickHouseSink, ClickHouseWriter, Flushed};
 use hearken::sinks::pseudonym::Pseudonymizer;
 use time::OffsetDateTime;
 
@@ -270,6 +270,60 @@ async fn a_post_without_a_time_keeps_its_first_one_when_written_again() {
     optimize_all(&db, "posts").await;
     let times: Vec<u32> = db.query("SELECT toUInt32(created_at) FROM posts").fetch_all().await.unwrap();
     assert_eq!(times, [first], "one row, filed at its first time");
+    drop_database(&database).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flush_of_many_undated_posts_looks_their_times_up_in_parts() {
+    // One lookup of 13,000 uids went over ClickHouse's max_query_size and was retried for ever.
+    const N: usize = 30_000;
+    let database = support::unique_name("hearken_undated_many");
+    let mut cfg = config(support::clickhouse_url(), &database);
+    cfg.batch_rows = N + 1; // one flush for all of them
+    cfg.batch_ms = 600_000;
+    cfg.give_up_after_secs = 5;
+    let mut sink = ClickHouseSink::connect(&cfg, key()).await.expect("connect");
+    let db = sink.client().clone();
+    let mut posts = corpus::generate(corpus::Shape::new(N, 7));
+    for p in &mut posts {
+        p.post.created_at = None;
+    }
+    sink.write(&posts, &[], &[]).await.unwrap();
+    sink.flush().await.expect("first flush");
+    tokio::time::sleep(Duration::from_millis(1100)).await; // the clock moves on
+    sink.write(&posts, &[], &[]).await.unwrap();
+    sink.flush().await.expect("a flush that looks up 30,000 undated posts");
+    optimize_all(&db, "posts").await;
+    assert_eq!(count(&db, "SELECT count() FROM posts").await, N as u64, "each written again at its first time, so collapsed");
+    drop_database(&database).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasing_an_author_of_thousands_of_posts_removes_them_all() {
+    // Their uids are bound in the erasure's queries: 30,000 of them are over max_query_size.
+    const N: usize = 60_000;
+    let database = support::unique_name("hearken_erase_many");
+    let mut cfg = config(support::clickhouse_url(), &database);
+    cfg.batch_rows = N + 1;
+    let mut sink = ClickHouseSink::connect(&cfg, key()).await.expect("connect");
+    let db = sink.client().clone();
+    let mut shape = corpus::Shape::new(N, 7);
+    shape.authors = 2; // about half the posts each
+    let posts = corpus::generate(shape);
+    sink.write(&posts, &[], &[]).await.unwrap();
+    sink.flush().await.unwrap();
+    let erased = corpus::handle(0);
+    let by_them: Vec<String> = posts
+        .iter()
+        .filter(|p| p.post.author.as_ref().and_then(|a| a.handle.as_deref()) == Some(erased.as_str()))
+        .map(|p| p.post.uid())
+        .collect();
+    assert!(by_them.len() > 25_000, "the corpus gives author 0 {} posts", by_them.len());
+    // By pseudonym and by every uid, as `hearken erase` asks once it knows them.
+    let which = maintenance::PostSelector { author_pseudonyms: vec![key().pseudonym(&erased)], uids: by_them.clone() };
+    let out = maintenance::erase_posts(&db, &database, &which).await.expect("erase");
+    assert_eq!(out.found.len(), by_them.len(), "every post of theirs found");
+    assert_eq!(count(&db, "SELECT count() FROM posts").await, (N - by_them.len()) as u64, "theirs gone, the rest kept");
     drop_database(&database).await;
 }
 

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use super::rows::{datetime, ErasureRow};
 use super::schema::wait_until;
-use super::with_timeout;
+use super::{query_sized_chunks, with_timeout};
 
 /// How long an erasure or retention run waits for its mutations.
 const MUTATION_TIMEOUT: Duration = Duration::from_secs(600);
@@ -55,41 +55,34 @@ pub async fn erase_posts(db: &Client, database: &str, which: &PostSelector) -> a
     if which.is_empty() {
         return Ok(ClickHouseErasure::default());
     }
-    // 18.16 types an empty array literal as Array(Nothing), which has() refuses: bind
-    // only the non-empty lists.
-    let selects = |uids: &[String]| -> (String, Vec<Vec<String>>) {
-        let mut conditions = Vec::new();
-        let mut binds = Vec::new();
-        if !which.author_pseudonyms.is_empty() {
-            conditions.push("has(?, author)");
-            binds.push(which.author_pseudonyms.clone());
+    // Each list is bound in parts (`query_sized_chunks`): the bound array is query text,
+    // and an author with thousands of posts would go over `max_query_size`. Only non-empty
+    // lists are bound, as 18.16 types an empty array literal as Array(Nothing), which
+    // has() refuses.
+    let mut found: Vec<FoundRow> = Vec::new();
+    for (column, list) in [("author", &which.author_pseudonyms), ("uid", &which.uids)] {
+        for chunk in query_sized_chunks(list) {
+            let select = format!("SELECT DISTINCT uid, author FROM posts WHERE has(?, {column})");
+            found.extend(with_timeout(QUERY_TIMEOUT, db.query(&select).bind(chunk).fetch_all::<FoundRow>()).await?);
         }
-        if !uids.is_empty() {
-            conditions.push("has(?, uid)");
-            binds.push(uids.to_vec());
-        }
-        (conditions.join(" OR "), binds)
-    };
-    let (condition, binds) = selects(&which.uids);
-    let mut query = db.query(&format!("SELECT DISTINCT uid, author FROM posts WHERE {condition} ORDER BY uid"));
-    for b in &binds {
-        query = query.bind(b);
     }
-    let found: Vec<FoundRow> = with_timeout(QUERY_TIMEOUT, query.fetch_all()).await?;
+    found.sort_by(|a, b| a.uid.cmp(&b.uid));
+    found.dedup_by(|a, b| a.uid == b.uid);
     let mut uids: Vec<String> = found.iter().map(|r| r.uid.clone()).collect();
     uids.extend(which.uids.iter().cloned());
     uids.sort();
     uids.dedup();
     if !found.is_empty() {
-        let (condition, binds) = selects(&uids);
-        let mut delete = db.query(&format!("ALTER TABLE posts DELETE WHERE {condition}"));
-        for b in &binds {
-            delete = delete.bind(b);
+        // By author as well as by uid: a post of theirs stored since the SELECT goes too.
+        for (column, list) in [("author", &which.author_pseudonyms), ("uid", &uids)] {
+            for chunk in query_sized_chunks(list) {
+                let delete = format!("ALTER TABLE posts DELETE WHERE has(?, {column})");
+                with_timeout(QUERY_TIMEOUT, db.query(&delete).bind(chunk).execute()).await?;
+            }
         }
-        with_timeout(QUERY_TIMEOUT, delete.execute()).await?;
     }
-    if !uids.is_empty() {
-        with_timeout(QUERY_TIMEOUT, db.query("ALTER TABLE case_events UPDATE post_uid = '' WHERE has(?, post_uid)").bind(&uids).execute())
+    for chunk in query_sized_chunks(&uids) {
+        with_timeout(QUERY_TIMEOUT, db.query("ALTER TABLE case_events UPDATE post_uid = '' WHERE has(?, post_uid)").bind(chunk).execute())
             .await?;
     }
     wait_for_mutations(db, database).await?;
@@ -172,7 +165,7 @@ pub async fn apply_retention(db: &Client, database: &str, posts_cutoff: OffsetDa
     .await?;
     if !expired.is_empty() {
         let ids: Vec<String> = expired.into_iter().map(|c| c.case_id).collect();
-        for chunk in ids.chunks(10_000) {
+        for chunk in query_sized_chunks(&ids) {
             with_timeout(QUERY_TIMEOUT, db.query("ALTER TABLE cases DELETE WHERE has(?, case_id)").bind(chunk).execute()).await?;
             with_timeout(QUERY_TIMEOUT, db.query("ALTER TABLE case_events DELETE WHERE has(?, case_id)").bind(chunk).execute()).await?;
         }

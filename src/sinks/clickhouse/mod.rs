@@ -355,22 +355,29 @@ impl ClickHouseSink {
             created_at: u32,
         }
         let uids = std::mem::take(&mut self.undated);
-        let (db, timeout, wanted) = (&self.db, self.settings.request_timeout, &uids);
-        // `IN (SELECT arrayJoin(?))` builds a hash set once; `has(?, uid)` would scan the
-        // whole array for every stored row (10,000 undated posts took seconds per flush).
-        let seen: anyhow::Result<Vec<Seen>> = retry(&self.settings, &mut self.stats.retries, "ClickHouse lookup of undated posts", move || async move {
-            with_timeout(timeout, db.query("SELECT uid, min(created_at) FROM posts WHERE uid IN (SELECT arrayJoin(?)) GROUP BY uid").bind(wanted).fetch_all())
-                .await
-        })
-        .await;
-        let seen = match seen {
-            Ok(seen) => seen,
-            Err(e) => {
-                self.undated = uids; // looked up again by the next flush
-                return Err(e);
+        let mut first: HashMap<String, u32> = HashMap::with_capacity(uids.len());
+        let mut failed = None;
+        for wanted in query_sized_chunks(&uids) {
+            let (db, timeout) = (&self.db, self.settings.request_timeout);
+            // `IN (SELECT arrayJoin(?))` builds a hash set once; `has(?, uid)` would scan the
+            // whole array for every stored row (10,000 undated posts took seconds per flush).
+            let seen: anyhow::Result<Vec<Seen>> = retry(&self.settings, &mut self.stats.retries, "ClickHouse lookup of undated posts", move || async move {
+                with_timeout(timeout, db.query("SELECT uid, min(created_at) FROM posts WHERE uid IN (SELECT arrayJoin(?)) GROUP BY uid").bind(wanted).fetch_all())
+                    .await
+            })
+            .await;
+            match seen {
+                Ok(seen) => first.extend(seen.into_iter().map(|s| (s.uid, s.created_at))),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
             }
-        };
-        let first: HashMap<String, u32> = seen.into_iter().map(|s| (s.uid, s.created_at)).collect();
+        }
+        if let Some(e) = failed {
+            self.undated = uids; // all looked up again by the next flush
+            return Err(e);
+        }
         for row in &mut self.posts {
             if let Some(t) = first.get(&row.uid) {
                 row.created_at = *t;
@@ -378,6 +385,31 @@ impl ClickHouseSink {
         }
         Ok(())
     }
+}
+
+/// The bound uid list is part of the query text, which ClickHouse parses only up to
+/// `max_query_size` (256 KiB by default): a flush of 13,000 undated posts went over it and
+/// was refused as a syntax error. A quarter of that per query leaves room for quoting.
+const UID_LIST_BYTES: usize = 64 * 1024;
+
+/// Splits `uids` (or any list of ids bound as an array) into runs whose quoted list stays
+/// under [`UID_LIST_BYTES`].
+pub(crate) fn query_sized_chunks(uids: &[String]) -> impl Iterator<Item = &[String]> {
+    let mut rest = uids;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut bytes = 0;
+        // At least one uid per chunk, however long, so the loop always moves on.
+        let n = rest.iter().take_while(|uid| {
+            bytes += uid.len() + 4; // quotes, comma, space
+            bytes <= UID_LIST_BYTES
+        }).count().max(1);
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        Some(chunk)
+    })
 }
 
 async fn insert<R: RowOwned + RowWrite>(db: &Client, table: &str, rows: &[R], timeout: Duration) -> clickhouse::error::Result<()> {
@@ -431,5 +463,22 @@ where
                 delay = (delay * 2).min(settings.retry_cap);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_chunks_cover_every_uid_once_and_stay_under_the_query_limit() {
+        let uids: Vec<String> = (0..40_000).map(|i| format!("reddit:chat-{i}")).collect();
+        let chunks: Vec<&[String]> = query_sized_chunks(&uids).collect();
+        assert!(chunks.len() > 1, "40,000 uids are more than one query's worth");
+        assert!(chunks.iter().all(|c| c.iter().map(|u| u.len() + 4).sum::<usize>() <= UID_LIST_BYTES));
+        assert_eq!(chunks.concat(), uids, "in order, none lost or repeated");
+        assert_eq!(query_sized_chunks(&[]).count(), 0);
+        let huge = vec!["x".repeat(UID_LIST_BYTES * 2)];
+        assert_eq!(query_sized_chunks(&huge).collect::<Vec<_>>(), [&huge[..]], "an oversized uid still goes, alone");
     }
 }
