@@ -273,3 +273,33 @@ fn store_with_the_old_simhash_column_opens_and_keeps_its_posts() {
     assert!(!has_simhash, "the old column is dropped on open");
     assert_eq!(stored_posts(&DataDir::new(&data)), sample_uids().len() as u64);
 }
+
+#[test]
+fn an_officer_action_waits_for_another_writer_instead_of_failing() {
+    let tmp = tempfile::tempdir().unwrap();
+    replay(&root().join(SAMPLE), tmp.path());
+    let path = DataDir::new(tmp.path()).case_store();
+    let mut store = CaseStore::open(&path).unwrap();
+    let case = all_cases(&store).into_iter().next().expect("the sample opens cases");
+
+    // Another process (the sinks role, say) holds the write lock and commits a change
+    // while the officer's note is being written. The note reads the case first: in a
+    // deferred transaction its snapshot is then stale, and SQLite refuses the write at
+    // once ("database is locked") instead of waiting for the lock.
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let other = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch("BEGIN IMMEDIATE; INSERT INTO dead_letters (stream, offset) VALUES ('lock-probe', 1);").unwrap();
+            locked.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            conn.execute_batch("COMMIT").unwrap();
+        })
+    };
+    is_locked.recv().unwrap();
+    let noted = store.add_note(&case.id, "siti", "called the patient back");
+    other.join().unwrap();
+    let noted = noted.expect("the note waits for the other writer, then is stored");
+    assert_eq!(noted.version, case.version + 1);
+}

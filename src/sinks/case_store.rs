@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use time::OffsetDateTime;
 
 use crate::cases::spike::{self, SpikeConfig};
@@ -37,6 +37,15 @@ pub struct BatchOutcome {
     pub complaints: u64,
     pub cases_opened: u64,
     pub cases_updated: u64,
+}
+
+/// Begins a transaction that will write. `BEGIN IMMEDIATE` takes the write lock at once,
+/// waiting (busy_timeout) while another connection — the API, the erasure or retention
+/// command, the webhook dispatcher — holds it. A deferred transaction that reads first
+/// and then writes cannot wait: SQLite fails it at once with "database is locked" when
+/// another connection wrote in between (the sinks role logged this under load).
+pub(crate) fn write_transaction(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
 }
 
 /// Authors in one story from which a case is spreading: P2 at least…
@@ -211,7 +220,7 @@ impl CaseStore {
     }
 
     fn commit_batch_inner(&mut self, batch: &[&ScoredPost], dead: &[&Position], positions: &[Position]) -> anyhow::Result<BatchOutcome> {
-        let tx = self.conn.transaction()?;
+        let tx = write_transaction(&mut self.conn)?;
         let mut outcome = BatchOutcome::default();
         let erasures = super::erasure::any_recorded(&tx)?;
         for scored in batch {
@@ -319,7 +328,7 @@ impl CaseStore {
 
     /// Moves a case along its lifecycle on an officer's behalf, recording who and when.
     pub fn set_status(&mut self, id: &str, next: CaseStatus, actor: &str, note: Option<&str>, assignee: Option<&str>) -> anyhow::Result<Case> {
-        let tx = self.conn.transaction()?;
+        let tx = write_transaction(&mut self.conn)?;
         let mut case = load_case(&tx, id)?.ok_or_else(|| anyhow::anyhow!("no case {id}; list them with `hearken cases`"))?;
         if !case.status.can_become(next) {
             anyhow::bail!("case {id} is {} and cannot become {}", case.status.as_str(), next.as_str());
@@ -434,7 +443,7 @@ impl CaseStore {
         if from == into {
             anyhow::bail!("a case cannot be merged into itself; name another case to merge {from} into");
         }
-        let tx = self.conn.transaction()?;
+        let tx = write_transaction(&mut self.conn)?;
         let mut gone = load_case(&tx, from)?.ok_or_else(|| anyhow::anyhow!("no case {from}; list them with `hearken cases`"))?;
         let mut kept = load_case(&tx, into)?.ok_or_else(|| anyhow::anyhow!("no case {into}; list them with `hearken cases`"))?;
         for c in [&gone, &kept] {
@@ -521,7 +530,7 @@ impl CaseStore {
 
     /// Adds an officer's note to a case's audit trail (the status stays as it is).
     pub fn add_note(&mut self, id: &str, actor: &str, note: &str) -> anyhow::Result<Case> {
-        let tx = self.conn.transaction()?;
+        let tx = write_transaction(&mut self.conn)?;
         let mut case = load_case(&tx, id)?.ok_or_else(|| anyhow::anyhow!("no case {id}; list them with `hearken cases`"))?;
         case.version += 1;
         save_case(&tx, &case)?;

@@ -297,7 +297,7 @@ pub fn erase_from_store(
     audit: impl FnOnce(&Connection) -> anyhow::Result<()>,
 ) -> anyhow::Result<StoreErasure> {
     conn.pragma_update(None, "secure_delete", "ON")?;
-    let tx = conn.transaction()?;
+    let tx = super::case_store::write_transaction(conn)?;
     let mut out = StoreErasure::default();
     let list: Vec<String> = uids.iter().cloned().collect();
 

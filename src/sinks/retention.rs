@@ -89,7 +89,7 @@ pub async fn apply(config: &Config, dir: &DataDir, now: OffsetDateTime, actor: &
 /// (with their events and webhook deliveries). Returns (posts, cases) deleted.
 pub fn expire_store(conn: &mut Connection, posts_cutoff: i64, cases_cutoff: i64) -> anyhow::Result<(u64, u64)> {
     conn.pragma_update(None, "secure_delete", "ON")?;
-    let tx = conn.transaction()?;
+    let tx = super::case_store::write_transaction(conn)?;
     let posts = tx.execute("DELETE FROM posts WHERE created_at < ?1", [posts_cutoff])? as u64;
     for table in ["trend_posts", "trend_entities", "trend_categories"] {
         tx.execute(&format!("DELETE FROM {table} WHERE created_at < ?1"), [posts_cutoff])?;
