@@ -449,6 +449,14 @@ where
                 return Ok(v);
             }
             Err(e) => {
+                let message = e.to_string();
+                if let Some(code) = refused_query_code(&message) {
+                    anyhow::bail!(
+                        "{what}: ClickHouse refused the query itself (code {code}), which no retry can change, \
+                         so this stops here and nothing past what is stored is confirmed; \
+                         it is a hearken bug: please report it with this message: {message}"
+                    );
+                }
                 let since = *first_failure.get_or_insert_with(Instant::now);
                 if settings.give_up_after.is_some_and(|limit| since.elapsed() >= limit) {
                     anyhow::bail!("{what} failed for {:?} ({attempt} attempts), giving up: {e}", since.elapsed());
@@ -466,6 +474,18 @@ where
     }
 }
 
+/// The ClickHouse error code of a query that is wrong in itself (syntax, names, types),
+/// as opposed to a server that is away or busy. Retrying such a query would stall the
+/// stage for ever with the same error (a lookup over `max_query_size` did, for 30 minutes).
+fn refused_query_code(message: &str) -> Option<u32> {
+    // 16 no such column, 42 argument count, 43 argument type, 46 unknown function,
+    // 47 unknown identifier, 53 type mismatch, 62 syntax error (also "max query size").
+    const REFUSED: [u32; 7] = [16, 42, 43, 46, 47, 53, 62];
+    let rest = &message[message.find("Code: ")? + "Code: ".len()..];
+    let code: u32 = rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())].parse().ok()?;
+    REFUSED.contains(&code).then_some(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,5 +500,47 @@ mod tests {
         assert_eq!(query_sized_chunks(&[]).count(), 0);
         let huge = vec!["x".repeat(UID_LIST_BYTES * 2)];
         assert_eq!(query_sized_chunks(&huge).collect::<Vec<_>>(), [&huge[..]], "an oversized uid still goes, alone");
+    }
+
+    fn quick_settings() -> SinkSettings {
+        SinkSettings {
+            batch_rows: 1,
+            batch_age: Duration::from_millis(1),
+            retry_base: Duration::from_millis(1),
+            retry_cap: Duration::from_millis(2),
+            give_up_after: None, // as in production: only a refused query ends the loop
+            request_timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_query_clickhouse_refuses_is_not_retried_but_an_outage_is() {
+        let mut attempts = 0;
+        let mut retries = 0;
+        // A limit only so that this test ends if the query were retried after all.
+        let settings = SinkSettings { give_up_after: Some(Duration::from_millis(200)), ..quick_settings() };
+        let refused: anyhow::Result<()> = retry(&settings, &mut retries, "lookup", || {
+            attempts += 1;
+            std::future::ready(Err("bad response: Code: 62, e.displayText() = DB::Exception: Syntax error: Max query size exceeded"))
+        })
+        .await;
+        let message = refused.unwrap_err().to_string();
+        assert_eq!(attempts, 1, "tried once");
+        assert!(message.contains("code 62") && message.contains("report it"), "{message}");
+
+        let mut attempts = 0;
+        let recovered = retry(&quick_settings(), &mut retries, "lookup", || {
+            attempts += 1;
+            std::future::ready(if attempts < 3 { Err("network error: Connection refused (os error 111)") } else { Ok(attempts) })
+        })
+        .await;
+        assert_eq!(recovered.unwrap(), 3, "an unreachable server is retried");
+        let mut attempts = 0;
+        let busy = retry(&quick_settings(), &mut retries, "insert", || {
+            attempts += 1;
+            std::future::ready(if attempts < 2 { Err("bad response: Code: 252, e.displayText() = DB::Exception: Too many parts") } else { Ok(()) })
+        })
+        .await;
+        assert!(busy.is_ok(), "a busy server (too many parts) is retried");
     }
 }
