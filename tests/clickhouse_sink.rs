@@ -29,6 +29,17 @@ pub fn config(url: String, database: &str) -> ClickHouseConfig {
     }
 }
 
+/// A sink on a new database named after `prefix`, with `tune` applied to the tests'
+/// config, and a client of that database for checking what it stored.
+async fn new_sink(prefix: &str, tune: impl FnOnce(&mut ClickHouseConfig)) -> (ClickHouseSink, clickhouse::Client, String) {
+    let database = support::unique_name(prefix);
+    let mut cfg = config(support::clickhouse_url(), &database);
+    tune(&mut cfg);
+    let sink = ClickHouseSink::connect(&cfg, key()).await.expect("connect");
+    let db = sink.client().clone();
+    (sink, db, database)
+}
+
 fn key() -> Pseudonymizer {
     Pseudonymizer::new(b"test-pseudonym-key-0123456789").unwrap()
 }
@@ -108,10 +119,7 @@ async fn migrations_apply_from_empty_then_rerun_is_a_no_op() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_hundred_thousand_posts_are_stored_once_each() {
     const N: usize = 100_000;
-    let database = support::unique_name("hearken_100k");
-    let mut cfg = config(support::clickhouse_url(), &database);
-    cfg.batch_rows = 20_000;
-    let mut sink = ClickHouseSink::connect(&cfg, key()).await.expect("connect");
+    let (mut sink, db, database) = new_sink("hearken_100k", |cfg| cfg.batch_rows = 20_000).await;
 
     let t = Instant::now();
     let posts = corpus::generate(corpus::Shape::new(N, 90));
@@ -130,7 +138,6 @@ async fn one_hundred_thousand_posts_are_stored_once_each() {
     assert_eq!(flushes, N / 20_000, "a flush every batch_rows");
     assert_eq!(sink.stats().posts, N as u64);
 
-    let db = sink.client().clone();
     assert_eq!(count(&db, "SELECT count() FROM posts FINAL").await, N as u64);
     assert_eq!(count(&db, "SELECT uniqExact(uid) FROM posts").await, N as u64);
 
@@ -164,12 +171,11 @@ async fn one_hundred_thousand_posts_are_stored_once_each() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_go_out_by_size_and_by_time() {
-    let database = support::unique_name("hearken_batches");
-    let mut cfg = config(support::clickhouse_url(), &database);
-    cfg.batch_rows = 100;
-    cfg.batch_ms = 300;
-    let mut sink = ClickHouseSink::connect(&cfg, key()).await.expect("connect");
-    let db = sink.client().clone();
+    let (mut sink, db, database) = new_sink("hearken_batches", |cfg| {
+        cfg.batch_rows = 100;
+        cfg.batch_ms = 300;
+    })
+    .await;
     let posts = corpus::generate(corpus::Shape::new(250, 3));
 
     assert_eq!(sink.write(&posts[..50], &[], &[]).await.unwrap(), Flushed::No, "50 < batch_rows and not yet old");
@@ -210,9 +216,7 @@ fn case(id: &str, version: u64, status: CaseStatus, posts: usize) -> Case {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cases_keep_their_latest_version_and_events_collapse() {
-    let database = support::unique_name("hearken_cases");
-    let mut sink = ClickHouseSink::connect(&config(support::clickhouse_url(), &database), key()).await.expect("connect");
-    let db = sink.client().clone();
+    let (mut sink, db, database) = new_sink("hearken_cases", |_| {}).await;
     let event = |v: u64, kind| CaseEvent {
         case_id: "case-1".into(),
         kind,
@@ -256,9 +260,7 @@ async fn cases_keep_their_latest_version_and_events_collapse() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_without_a_time_keeps_its_first_one_when_written_again() {
-    let database = support::unique_name("hearken_undated");
-    let mut sink = ClickHouseSink::connect(&config(support::clickhouse_url(), &database), key()).await.expect("connect");
-    let db = sink.client().clone();
+    let (mut sink, db, database) = new_sink("hearken_undated", |_| {}).await;
     let mut post = corpus::generate(corpus::Shape::new(1, 1)).remove(0);
     post.post.created_at = None;
     sink.write(std::slice::from_ref(&post), &[], &[]).await.unwrap();
@@ -277,13 +279,12 @@ async fn a_post_without_a_time_keeps_its_first_one_when_written_again() {
 async fn a_flush_of_many_undated_posts_looks_their_times_up_in_parts() {
     // One lookup of 13,000 uids went over ClickHouse's max_query_size and was retried for ever.
     const N: usize = 30_000;
-    let database = support::unique_name("hearken_undated_many");
-    let mut cfg = config(support::clickhouse_url(), &database);
-    cfg.batch_rows = N + 1; // one flush for all of them
-    cfg.batch_ms = 600_000;
-    cfg.give_up_after_secs = 5;
-    let mut sink = ClickHouseSink::connect(&cfg, key()).await.expect("connect");
-    let db = sink.client().clone();
+    let (mut sink, db, database) = new_sink("hearken_undated_many", |cfg| {
+        cfg.batch_rows = N + 1; // one flush for all of them
+        cfg.batch_ms = 600_000;
+        cfg.give_up_after_secs = 5;
+    })
+    .await;
     let mut posts = corpus::generate(corpus::Shape::new(N, 7));
     for p in &mut posts {
         p.post.created_at = None;
@@ -302,11 +303,7 @@ async fn a_flush_of_many_undated_posts_looks_their_times_up_in_parts() {
 async fn erasing_an_author_of_thousands_of_posts_removes_them_all() {
     // Their uids are bound in the erasure's queries: 30,000 of them are over max_query_size.
     const N: usize = 60_000;
-    let database = support::unique_name("hearken_erase_many");
-    let mut cfg = config(support::clickhouse_url(), &database);
-    cfg.batch_rows = N + 1;
-    let mut sink = ClickHouseSink::connect(&cfg, key()).await.expect("connect");
-    let db = sink.client().clone();
+    let (mut sink, db, database) = new_sink("hearken_erase_many", |cfg| cfg.batch_rows = N + 1).await;
     let mut shape = corpus::Shape::new(N, 7);
     shape.authors = 2; // about half the posts each
     let posts = corpus::generate(shape);
@@ -338,12 +335,11 @@ async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_writer_reports_stored_only_what_clickhouse_has() {
-    let database = support::unique_name("hearken_writer");
-    let mut cfg = config(support::clickhouse_url(), &database);
-    cfg.batch_rows = 100;
-    cfg.batch_ms = 600_000; // no insert by age in this test: only by size and on flush
-    let sink = ClickHouseSink::connect(&cfg, key()).await.expect("connect");
-    let db = sink.client().clone();
+    let (sink, db, database) = new_sink("hearken_writer", |cfg| {
+        cfg.batch_rows = 100;
+        cfg.batch_ms = 600_000; // no insert by age in this test: only by size and on flush
+    })
+    .await;
     let posts = corpus::generate(corpus::Shape::new(160, 3));
     let writer = ClickHouseWriter::spawn(sink, &tokio::runtime::Handle::current());
     let writer = std::sync::Arc::new(std::sync::Mutex::new(writer));
@@ -383,10 +379,7 @@ async fn the_writer_reports_stored_only_what_clickhouse_has() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_writer_that_cannot_insert_says_why_and_reports_nothing_stored() {
-    let database = support::unique_name("hearken_writer_fails");
-    let mut cfg = config(support::clickhouse_url(), &database);
-    cfg.give_up_after_secs = 1;
-    let sink = ClickHouseSink::connect(&cfg, key()).await.expect("connect");
+    let (sink, _, database) = new_sink("hearken_writer_fails", |cfg| cfg.give_up_after_secs = 1).await;
     // The tables vanish under the writer: every INSERT fails until it gives up.
     drop_database(&database).await;
     let posts = corpus::generate(corpus::Shape::new(10, 2));

@@ -459,11 +459,11 @@ where
                 }
                 let since = *first_failure.get_or_insert_with(Instant::now);
                 if settings.give_up_after.is_some_and(|limit| since.elapsed() >= limit) {
-                    anyhow::bail!("{what} failed for {:?} ({attempt} attempts), giving up: {e}", since.elapsed());
+                    anyhow::bail!("{what} failed for {:?} ({attempt} attempts), giving up: {message}", since.elapsed());
                 }
                 // Every attempt at first, then every tenth: an outage of minutes stays readable.
                 if attempt <= 3 || attempt % 10 == 0 {
-                    tracing::warn!("{what} failed (attempt {attempt}), retrying in {delay:?}: {e}");
+                    tracing::warn!("{what} failed (attempt {attempt}), retrying in {delay:?}: {message}");
                 }
                 *retries += 1;
                 let jitter = Duration::from_nanos(u64::from(OffsetDateTime::now_utc().nanosecond()) % (delay.as_nanos() as u64 / 5 + 1));
