@@ -14,7 +14,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
@@ -171,6 +171,8 @@ pub struct Found {
 
 const TITLES: &[&str] = &["dr", "dr.", "dokter", "doctor", "doktor", "prof", "prof.", "professor", "nurse", "suster", "perawat", "bidan", "ns", "ns.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "sr", "sr."];
 const CONTEXT_WINDOW_WORDS: usize = 6;
+/// Up to this many folded aliases the entity automaton is a DFA (see [`EntityMatcher::new`]).
+const DFA_MAX_PATTERNS: usize = 5_000;
 
 impl EntityMatcher {
     pub fn new(file: &EntitiesFile) -> anyhow::Result<EntityMatcher> {
@@ -240,7 +242,12 @@ impl EntityMatcher {
         for k in &file.keyword {
             add(EntityKind::Keyword, &k.id, &[], None, k.aliases.iter().map(|a| (a.clone(), Rule::Always)).collect());
         }
-        let automaton = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&folded_patterns)?;
+        // Every byte of every post goes through this automaton. A DFA takes one table
+        // lookup per byte where the default NFA follows failure links; for a hospital's
+        // few thousand aliases it is a few MB built in milliseconds. Larger files keep
+        // the NFA's memory.
+        let kind = (folded_patterns.len() <= DFA_MAX_PATTERNS).then_some(AhoCorasickKind::DFA);
+        let automaton = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).kind(kind).build(&folded_patterns)?;
         Ok(EntityMatcher { automaton, patterns, ids, context, clinician_hospital })
     }
 
