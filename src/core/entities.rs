@@ -243,9 +243,9 @@ impl EntityMatcher {
             add(EntityKind::Keyword, &k.id, &[], None, k.aliases.iter().map(|a| (a.clone(), Rule::Always)).collect());
         }
         // Every byte of every post goes through this automaton. A DFA takes one table
-        // lookup per byte where the default NFA follows failure links; for a hospital's
-        // few thousand aliases it is a few MB built in milliseconds. Larger files keep
-        // the NFA's memory.
+        // lookup per byte where the default NFA follows failure links. Measured at 4,980
+        // folded aliases: ≈ 7 MB more peak memory and no start-up time to see. Larger
+        // files keep the NFA, whose memory grows more slowly.
         let kind = (folded_patterns.len() <= DFA_MAX_PATTERNS).then_some(AhoCorasickKind::DFA);
         let automaton = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).kind(kind).build(&folded_patterns)?;
         Ok(EntityMatcher { automaton, patterns, ids, context, clinician_hospital })
