@@ -24,13 +24,13 @@
 //! A hyphenated word also matches spelled open or closed ("follow-up", "follow up",
 //! "followup"). Phrases are folded like posts (lower case, NFKC).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Deserialize;
 
 use super::super::normalize::{Text, TokenKind};
-use super::BuildFnv;
 use crate::model::Category;
 
 /// The lexicon files compiled into the binary.
@@ -269,12 +269,12 @@ fn is_number(word: &str, kind: TokenKind) -> bool {
 #[derive(Default)]
 struct Builder {
     keys: Vec<String>,
-    key_ids: HashMap<String, usize, BuildFnv>,
+    key_ids: FxHashMap<String, usize>,
     by_key: Vec<Vec<u32>>,
     patterns: Vec<Pattern>,
-    seen: HashSet<(String, RoleKey), BuildFnv>,
+    seen: FxHashSet<(String, RoleKey)>,
     /// Folded form of each raw lexicon word: phrases expand to thousands that share words.
-    folds: HashMap<String, String, BuildFnv>,
+    folds: FxHashMap<String, String>,
 }
 
 /// `Role` without the hash bound on `Category` mattering: roles compare by value.

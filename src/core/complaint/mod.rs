@@ -26,6 +26,8 @@ pub mod model;
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::language::{Lang, LanguageDetector};
 use super::normalize::{Text, TokenKind};
 use crate::model::{Category, CategoryHit, Complaint, Sentiment};
@@ -85,7 +87,10 @@ pub struct ComplaintDetector {
     /// Number of dense features (fixed and cue groups); words follow.
     dense: usize,
     /// Words of the model's vocabulary and their feature index.
-    vocab: HashMap<Box<str>, u32, BuildFnv>,
+    vocab: FxHashMap<Box<str>, u32>,
+    /// Whether the vocabulary has word pairs ("still+waiting"); without them the scan
+    /// skips building and looking up a pair at every word.
+    has_pairs: bool,
     weights: Vec<f32>,
     threshold: f32,
 }
@@ -168,7 +173,7 @@ impl ComplaintDetector {
             feature_names.push(name);
         }
         let dense = feature_names.len();
-        let mut vocab = HashMap::with_hasher(BuildFnv);
+        let mut vocab: FxHashMap<Box<str>, u32> = FxHashMap::default();
         for w in words {
             if !vocab.contains_key(w) {
                 vocab.insert(w.into(), feature_names.len() as u32);
@@ -176,7 +181,8 @@ impl ComplaintDetector {
             }
         }
         let weights = model.aligned(&feature_names);
-        Ok(ComplaintDetector { lexicon, feature_names, dense, vocab, weights, threshold: model.threshold })
+        let has_pairs = vocab.keys().any(|w| w.contains(PAIR_JOIN));
+        Ok(ComplaintDetector { lexicon, feature_names, dense, vocab, has_pairs, weights, threshold: model.threshold })
     }
 
     /// The probability at which a post counts as a complaint.
@@ -432,7 +438,7 @@ impl ComplaintDetector {
                         s.words.push(i);
                     }
                 }
-                if let Some(p) = prev {
+                if let Some(p) = prev.filter(|_| self.has_pairs) {
                     s.pair.clear();
                     s.pair.push_str(p);
                     s.pair.push(PAIR_JOIN);
@@ -478,30 +484,6 @@ impl ComplaintDetector {
             self.find(text, Lang::Und, s);
             self.categories(text, &s.evidence)
         })
-    }
-}
-
-/// FNV-1a: vocabulary lookups hash short words, where SipHash's setup dominates.
-#[derive(Clone, Copy, Default)]
-pub struct BuildFnv;
-
-pub struct Fnv(u64);
-
-impl std::hash::BuildHasher for BuildFnv {
-    type Hasher = Fnv;
-    fn build_hasher(&self) -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
     }
 }
 
