@@ -94,8 +94,15 @@ impl LanguageDetector {
         let lang = match guess {
             Some(l) => l,
             None => match self.detector.detect(original) {
-                // No function word of ours and an unsure trigram guess: another language.
-                Some(info) if en + malay_family == 0 && info.confidence() < 0.5 => Lang::Und,
+                // An unsure trigram guess does not overrule the function words: it goes
+                // with the side they lean to, and with none of ours, it is another language
+                // ("Great service" is not Indonesian for one short trigram profile).
+                Some(info) if info.confidence() < 0.5 => match en.cmp(&malay_family) {
+                    std::cmp::Ordering::Greater => Lang::En,
+                    std::cmp::Ordering::Less if ms > 0 && ms * 2 >= id => Lang::Ms,
+                    std::cmp::Ordering::Less => Lang::Id,
+                    std::cmp::Ordering::Equal => Lang::Und,
+                },
                 Some(info) if info.lang() == W::Eng => Lang::En,
                 Some(_) if ms > 0 && ms * 2 >= id => Lang::Ms,
                 Some(_) => Lang::Id,
@@ -121,6 +128,9 @@ const ENGLISH: &[&str] = &[
     "this", "that", "not", "no", "at", "they", "me", "have", "has", "been", "be", "you", "your",
     "we", "our", "on", "very", "but", "so", "from", "an", "a", "their", "there", "all", "what",
     "would", "could", "will", "can't", "didn't", "don't", "nobody", "after", "hours",
+    "just", "too", "up", "i'm", "it's", "that's", "as", "by", "really", "about", "much", "now",
+    "when", "some", "more", "had", "do", "am", "if", "or", "out", "get", "got", "like", "he",
+    "she", "his", "her", "them", "who", "how", "why", "staff", "service",
 ];
 
 const INDONESIAN: &[&str] = &[
@@ -129,6 +139,8 @@ const INDONESIAN: &[&str] = &[
     "mereka", "dia", "nya", "apa", "bisa", "harus", "sama", "jam", "lama", "pelayanan",
     "dokter", "rumah", "sakit", "pasien", "kalau", "masih", "orang", "buat", "aja", "saja",
     "bagaimana", "mengapa", "sekali", "enak", "tempat", "makanan", "adalah", "akan", "jadi",
+    "gue", "aku", "pak", "sih", "memang", "ingin", "pada", "oleh", "dalam", "jika", "malah",
+    "kayak", "sekarang", "nanti", "baru", "mau", "kok", "dong", "deh", "nih", "terima", "kasih",
 ];
 
 /// Words common in Malay and rare in Indonesian.
@@ -156,6 +168,14 @@ mod tests {
     fn whatlang_decides_the_rest() {
         assert_eq!(detect("Absolutely wonderful nurses, brilliant care throughout"), Lang::En);
         assert_eq!(detect("Perawatnya ramah, kamarnya bersih, makanannya enak"), Lang::Id);
+    }
+
+    #[test]
+    fn an_unsure_trigram_guess_goes_with_the_function_words() {
+        // Too short for trigrams to be sure; one English function word decides.
+        assert_eq!(detect("It's perfect."), Lang::En);
+        assert_eq!(detect("Great service"), Lang::En);
+        assert_eq!(detect("Mantap pak"), Lang::Id);
     }
 
     #[test]
