@@ -19,7 +19,7 @@
 
 /// FxHash (rustc's hash): the keys are short words, so a multiply-rotate hash beats SipHash
 /// by a wide margin, and hash flooding is no concern for read-only tables built at start.
-pub use rustc_hash::{FxHashMap as FxMap, FxHashSet as FxSet};
+pub use rustc_hash::FxHashMap as FxMap;
 
 /// Weights of a contrastive conjunction ("but", "tapi").
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,26 +31,18 @@ pub struct Contrast {
 /// All tables of one language.
 #[derive(Default)]
 pub struct Lexicon {
-    /// Word (or emoji, emoticon) → valence, −4..4.
-    pub valence: FxMap<&'static str, f32>,
-    /// Word → lean towards a neutral (objective, news-like) text; only learned lexicons
-    /// have it (Indonesian: SmSA's neutral class).
-    pub neutral: FxMap<&'static str, f32>,
-    /// Single-word boosters (> 0) and dampeners (< 0).
-    pub boosters: FxMap<&'static str, f32>,
-    /// Boosters that follow the word they modify ("enak banget", "bagus sekali").
-    pub post_boosters: FxMap<&'static str, f32>,
+    /// What the single-word tables say about each word (or emoji, emoticon): one table,
+    /// so that scoring looks a word up once rather than once per table.
+    pub words: FxMap<&'static str, Word>,
+    /// Whether any word has a neutral lean (learned lexicons only).
+    pub has_neutral: bool,
     /// Intercepts of a learned lexicon (its `__bias__` line): added to the sum of valences
     /// of a text with evidence, and to the sum of neutral leans.
     pub bias_valence: f32,
     pub bias_neutral: f32,
-    pub negators: FxSet<&'static str>,
-    pub contrast: FxMap<&'static str, Contrast>,
     /// Multi-word phrases: idioms with a valence, and multi-word boosters and negators
     /// ("kind of", "sama sekali tidak"), all matched on whole words.
     pub phrases: FxMap<&'static str, Phrase>,
-    /// First word of every phrase, so most positions skip the n-gram lookups.
-    pub phrase_starts: FxSet<&'static str>,
     /// Longest phrase, in words.
     pub max_phrase_words: usize,
     /// Answers to a feedback question ("what could we improve?" — "Nothing."): a word that
@@ -60,6 +52,24 @@ pub struct Lexicon {
     /// food would help"): its sentence's positive words count against, and the word itself
     /// has this valence.
     pub wishes: FxMap<&'static str, f32>,
+}
+
+/// One word's entries in the single-word tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Word {
+    /// Valence, −4..4.
+    pub valence: Option<f32>,
+    /// Lean towards a neutral (objective, news-like) text, 0 for none; only learned
+    /// lexicons have it (Indonesian: SmSA's neutral class).
+    pub neutral: f32,
+    /// A booster (> 0) or dampener (< 0) of the word after it.
+    pub booster: Option<f32>,
+    /// A booster of the word before it ("enak banget", "bagus sekali").
+    pub post_booster: Option<f32>,
+    pub negator: bool,
+    pub contrast: Option<Contrast>,
+    /// The first word of a phrase, so most positions skip the n-gram lookups.
+    pub phrase_start: bool,
 }
 
 /// How an answer word reads.
@@ -110,12 +120,13 @@ impl Lexicon {
                 continue;
             }
             if !(neutral && v == 0.0) {
-                self.valence.insert(word, v);
+                self.word(word).valence = Some(v);
             }
             if neutral {
                 let n = number(name, line, field(line, 2))?;
                 if n != 0.0 {
-                    self.neutral.insert(word, n);
+                    self.word(word).neutral = n;
+                    self.has_neutral = true;
                 }
             }
         }
@@ -127,9 +138,9 @@ impl Lexicon {
     pub fn add_emoji(&mut self, file: &'static str) {
         for line in lines(file) {
             let (Some(emoji), Some(description)) = (field(line, 0), field(line, 1)) else { continue };
-            let v: f32 = description.split(' ').filter_map(|w| self.valence.get(w)).sum();
+            let v: f32 = description.split(' ').filter_map(|w| self.valence(w)).sum();
             if v != 0.0 {
-                self.valence.insert(emoji, v);
+                self.word(emoji).valence = Some(v);
             }
         }
     }
@@ -139,11 +150,11 @@ impl Lexicon {
             let word = field(line, 0).unwrap_or_default();
             let v = number(name, line, field(line, 1))?;
             if field(line, 2) == Some("after") {
-                self.post_boosters.insert(word, v);
+                self.word(word).post_booster = Some(v);
             } else if word.contains(' ') {
                 self.add_phrase(word, Phrase::Booster(v));
             } else {
-                self.boosters.insert(word, v);
+                self.word(word).booster = Some(v);
             }
         }
         Ok(())
@@ -155,7 +166,7 @@ impl Lexicon {
             if word.contains(' ') {
                 self.add_phrase(word, Phrase::Negator);
             } else {
-                self.negators.insert(word);
+                self.word(word).negator = true;
             }
         }
     }
@@ -174,7 +185,7 @@ impl Lexicon {
             let word = field(line, 0).unwrap_or_default();
             let before = number(name, line, field(line, 1))?;
             let after = number(name, line, field(line, 2))?;
-            self.contrast.insert(word, Contrast { before, after });
+            self.word(word).contrast = Some(Contrast { before, after });
         }
         Ok(())
     }
@@ -209,12 +220,21 @@ impl Lexicon {
         if words < 2 {
             // A one-word "idiom" is an ordinary valence.
             if let Phrase::Idiom(v) = what {
-                self.valence.insert(phrase, v);
+                self.word(phrase).valence = Some(v);
             }
             return;
         }
         self.max_phrase_words = self.max_phrase_words.max(words);
-        self.phrase_starts.insert(phrase.split(' ').next().unwrap_or_default());
+        self.word(phrase.split(' ').next().unwrap_or_default()).phrase_start = true;
         self.phrases.insert(phrase, what);
+    }
+
+    /// The valence of a word, if it has one.
+    pub fn valence(&self, word: &str) -> Option<f32> {
+        self.words.get(word).and_then(|w| w.valence)
+    }
+
+    fn word(&mut self, word: &'static str) -> &mut Word {
+        self.words.entry(word).or_default()
     }
 }

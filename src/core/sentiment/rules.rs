@@ -20,7 +20,7 @@
 //! - answers to a feedback question ("Nothing.") and wishes ("More staff.") are read from
 //!   the first word of a sentence (see [`read_answers_and_wishes`]).
 
-use super::lexicon::{Contrast, FxMap, Lexicon, Phrase};
+use super::lexicon::{Contrast, Lexicon, Phrase, Word};
 use crate::core::normalize::{Text, TokenKind};
 
 /// The usual booster scalar in `boosters.tsv` (the file gives each booster its own);
@@ -82,11 +82,16 @@ struct Item<'t> {
     emoji: bool,
     /// The valence after all rules.
     sentiment: f32,
+    /// The word's lean towards a neutral text (learned lexicons only).
+    neutral: f32,
+    /// The first word of a phrase of the lexicon.
+    phrase_start: bool,
 }
 
-/// Looks a word up, trying the spellings the normalizer or the writer may have changed.
-fn lookup(word: &str, squeezed: bool, map: &FxMap<&'static str, f32>) -> Option<f32> {
-    if let Some(&v) = map.get(word) {
+/// One entry of a word (`field` of its [`Word`], looked up already as `entry`), trying
+/// the spellings the normalizer or the writer may have changed.
+fn lookup(lex: &Lexicon, word: &str, entry: Option<&Word>, squeezed: bool, field: impl Fn(&Word) -> Option<f32>) -> Option<f32> {
+    if let Some(v) = entry.and_then(&field) {
         return Some(v);
     }
     if !squeezed {
@@ -106,7 +111,7 @@ fn lookup(word: &str, squeezed: bool, map: &FxMap<&'static str, f32>) -> Option<
             n += 1;
         }
         if let Ok(single) = std::str::from_utf8(&buf[..n]) {
-            if let Some(&v) = map.get(single) {
+            if let Some(v) = lex.words.get(single).and_then(&field) {
                 return Some(v);
             }
         }
@@ -115,11 +120,11 @@ fn lookup(word: &str, squeezed: bool, map: &FxMap<&'static str, f32>) -> Option<
 }
 
 /// Indonesian and Malay word forms: enclitics and reduplication.
-fn lookup_malay(word: &str, map: &FxMap<&'static str, f32>) -> Option<f32> {
+fn lookup_malay(lex: &Lexicon, word: &str) -> Option<f32> {
     for suffix in ["nya", "lah", "kah", "pun", "ku", "mu"] {
         if let Some(stem) = word.strip_suffix(suffix) {
             if stem.len() >= 3 {
-                if let Some(&v) = map.get(stem) {
+                if let Some(v) = lex.valence(stem) {
                     return Some(v);
                 }
             }
@@ -127,7 +132,7 @@ fn lookup_malay(word: &str, map: &FxMap<&'static str, f32>) -> Option<f32> {
     }
     if let Some((a, b)) = word.split_once('-') {
         if a == b || b.starts_with(a) {
-            return map.get(a).copied();
+            return lex.valence(a);
         }
     }
     None
@@ -159,18 +164,32 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
         let emoji = t.kind == TokenKind::Emoji;
         // The normalizer keeps two of a letter repeated for emphasis ("sooo" → "soo").
         let squeezed = t.original.len() > t.folded.len();
-        let mut item = Item { word, tok, shouted: t.shouted, in_lexicon: false, valence: 0.0, role: Role::Plain, sentence, clause, emoji, sentiment: 0.0 };
+        let entry = lex.words.get(word);
+        let mut item = Item {
+            word,
+            tok,
+            shouted: t.shouted,
+            in_lexicon: false,
+            valence: 0.0,
+            role: Role::Plain,
+            sentence,
+            clause,
+            emoji,
+            sentiment: 0.0,
+            neutral: entry.map_or(0.0, |e| e.neutral),
+            phrase_start: entry.is_some_and(|e| e.phrase_start),
+        };
         if matches!(t.kind, TokenKind::Word | TokenKind::Hashtag | TokenKind::Emoji | TokenKind::Number) {
-            if let Some(b) = lookup(word, squeezed, &lex.boosters) {
+            if let Some(b) = lookup(lex, word, entry, squeezed, |e| e.booster) {
                 item.role = Role::Booster(b);
-            } else if lex.negators.contains(word) || word.ends_with("n't") {
+            } else if entry.is_some_and(|e| e.negator) || word.ends_with("n't") {
                 item.role = Role::Negator;
-            } else if let Some(&c) = lex.contrast.get(word) {
+            } else if let Some(c) = entry.and_then(|e| e.contrast) {
                 item.role = Role::Contrast(c);
-            } else if let Some(&b) = lex.post_boosters.get(word) {
+            } else if let Some(b) = entry.and_then(|e| e.post_booster) {
                 item.role = Role::PostBooster(b);
             }
-            let v = lookup(word, squeezed, &lex.valence).or_else(|| if malay { lookup_malay(word, &lex.valence) } else { None });
+            let v = lookup(lex, word, entry, squeezed, |e| e.valence).or_else(|| if malay { lookup_malay(lex, word) } else { None });
             if let Some(v) = v {
                 item.in_lexicon = true;
                 item.valence = v;
@@ -189,8 +208,8 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
     let mut neutral_lean = 0.0;
     for i in 0..items.len() {
         let it = items[i];
-        if !lex.neutral.is_empty() && it.role != Role::Consumed {
-            neutral_lean += lex.neutral.get(it.word).copied().unwrap_or(0.0);
+        if lex.has_neutral && it.role != Role::Consumed {
+            neutral_lean += it.neutral;
         }
         let mut v = if it.in_lexicon && matches!(it.role, Role::Plain | Role::Negator) { valence_at(&items, i, cap_diff) } else { 0.0 };
         if v > 0.0 && wishes.contains(it.sentence) {
@@ -238,7 +257,7 @@ pub fn analyze(lex: &Lexicon, text: &Text, malay: bool) -> Scores {
     }
     let total = pos + neg.abs() + neu;
     let (pos, neg, neu) = if total > 0.0 { (pos / total, neg.abs() / total, neu / total) } else { (0.0, 0.0, 0.0) };
-    if !lex.neutral.is_empty() {
+    if lex.has_neutral {
         neutral_lean += lex.bias_neutral;
     }
     Scores { compound, pos, neg, neu, sum, evidence, neutral_lean }
@@ -471,7 +490,7 @@ fn match_phrases(lex: &Lexicon, text: &Text, items: &mut [Item]) {
     }
     let mut i = 0;
     while i < items.len() {
-        if items[i].role == Role::Consumed || !lex.phrase_starts.contains(items[i].word) {
+        if items[i].role == Role::Consumed || !items[i].phrase_start {
             i += 1;
             continue;
         }
