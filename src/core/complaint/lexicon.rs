@@ -1,5 +1,5 @@
-//! The complaint lexicons: what each phrase means, compiled into one Aho-Corasick
-//! automaton over [`Text::folded`], and the per-post scan that finds them.
+//! The complaint lexicons: what each phrase means, compiled into one trie over words,
+//! and the per-post scan that finds them.
 //!
 //! A lexicon file (`lexicons/complaints/<lang>.toml`) lists phrases by role:
 //!
@@ -26,7 +26,6 @@
 
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Deserialize;
 
@@ -107,13 +106,13 @@ struct Pattern {
     elems: Vec<Elem>,
     /// Number of words.
     len: u8,
-    /// Index of the automaton key.
+    /// Index of the key in [`Lexicon::keys`].
     key: u32,
-    /// Index in `elems` of the first element of the automaton key.
+    /// Index in `elems` of the first element of the key.
     key_offset: usize,
     at_start: bool,
     at_end: bool,
-    /// The automaton key is the whole pattern: a match needs no further check.
+    /// The key is the whole pattern: a match needs no further check.
     exact: bool,
     role: Role,
     /// The expanded phrase as the lexicon spells it, the evidence shown to people; for
@@ -131,8 +130,8 @@ pub struct Hit {
 }
 
 pub struct Lexicon {
-    automaton: AhoCorasick,
-    /// Patterns sharing each automaton key.
+    trie: KeyTrie,
+    /// Patterns sharing each key.
     by_key: Vec<Vec<u32>>,
     keys: Vec<Box<str>>,
     patterns: Vec<Pattern>,
@@ -144,7 +143,7 @@ impl Lexicon {
         Lexicon::from_sources(&BUILTIN)
     }
 
-    /// Builds one automaton over every language's file: posts mix languages, and a
+    /// Builds one trie over every language's file: posts mix languages, and a
     /// phrase of one language rarely means something else in the other.
     pub fn from_sources(sources: &[(&str, &str)]) -> anyhow::Result<Lexicon> {
         let mut files = Vec::new();
@@ -178,9 +177,9 @@ impl Lexicon {
                 b.add_all(&terms.good, Role::Good(cat), &ctx(&format!("category.{id}.good")))?;
             }
         }
-        let automaton = AhoCorasick::builder().match_kind(MatchKind::Standard).prefilter(false).build(&b.keys)?;
+        let trie = KeyTrie::new(&b.keys);
         let keys = b.keys.into_iter().map(String::into_boxed_str).collect();
-        Ok(Lexicon { automaton, by_key: b.by_key, keys, patterns: b.patterns, cue_names })
+        Ok(Lexicon { trie, by_key: b.by_key, keys, patterns: b.patterns, cue_names })
     }
 
     pub fn cue_names(&self) -> &[String] {
@@ -200,49 +199,47 @@ impl Lexicon {
     }
 
     /// Every phrase of the lexicon found in `text`, in no particular order. Overlapping
-    /// phrases are all reported ("long wait" and "wait").
-    pub fn scan(&self, text: &Text, hits: &mut Vec<Hit>) {
-        let folded = text.folded.as_str();
+    /// phrases are all reported ("long wait" and "wait"). `word_ids` is scratch space.
+    pub fn scan(&self, text: &Text, hits: &mut Vec<Hit>, word_ids: &mut Vec<u32>) {
+        self.trie.keys_in(text, word_ids, |key, key_token| self.verify(text, key, key_token, hits));
+    }
+
+    /// Reports the patterns of key `key`, found at token `key_token`, whose
+    /// numbers, mentions, prefixes and anchors also fit.
+    fn verify(&self, text: &Text, key: u32, key_token: usize, hits: &mut Vec<Hit>) {
         let tokens = &text.tokens;
-        for m in self.automaton.find_overlapping_iter(folded) {
-            // Keys start with the space before their first word.
-            let at = m.start() + 1;
-            let Ok(key_token) = tokens.binary_search_by(|t| t.folded.start.cmp(&at)) else {
+        for &pid in &self.by_key[key as usize] {
+            let p = &self.patterns[pid as usize];
+            if p.exact {
+                hits.push(Hit { role: p.role, start: key_token, end: key_token + p.len as usize, pattern: pid });
                 continue;
-            };
-            for &pid in &self.by_key[m.pattern().as_usize()] {
-                let p = &self.patterns[pid as usize];
-                if p.exact {
-                    hits.push(Hit { role: p.role, start: key_token, end: key_token + p.len as usize, pattern: pid });
-                    continue;
-                }
-                let Some(start) = key_token.checked_sub(p.key_offset) else { continue };
-                let end = start + p.elems.len();
-                if end > tokens.len() {
-                    continue;
-                }
-                let fits = p.elems.iter().enumerate().all(|(j, e)| {
-                    let tok = &tokens[start + j];
-                    let w = text.word(tok);
-                    match e {
-                        Elem::Word(s) => w == &**s,
-                        Elem::Prefix(s) => w.starts_with(&**s) && tok.kind != TokenKind::Punct,
-                        Elem::Num => is_number(w, tok.kind),
-                        Elem::Mention => tok.kind == TokenKind::Mention,
-                    }
-                });
-                if !fits {
-                    continue;
-                }
-                let quiet = |k: TokenKind| matches!(k, TokenKind::Punct | TokenKind::Mention | TokenKind::Emoji | TokenKind::Url);
-                if p.at_start && !tokens[..start].iter().all(|t| quiet(t.kind)) {
-                    continue;
-                }
-                if p.at_end && !tokens[end..].iter().all(|t| quiet(t.kind)) {
-                    continue;
-                }
-                hits.push(Hit { role: p.role, start, end, pattern: pid });
             }
+            let Some(start) = key_token.checked_sub(p.key_offset) else { continue };
+            let end = start + p.elems.len();
+            if end > tokens.len() {
+                continue;
+            }
+            let fits = p.elems.iter().enumerate().all(|(j, e)| {
+                let tok = &tokens[start + j];
+                let w = text.word(tok);
+                match e {
+                    Elem::Word(s) => w == &**s,
+                    Elem::Prefix(s) => w.starts_with(&**s) && tok.kind != TokenKind::Punct,
+                    Elem::Num => is_number(w, tok.kind),
+                    Elem::Mention => tok.kind == TokenKind::Mention,
+                }
+            });
+            if !fits {
+                continue;
+            }
+            let quiet = |k: TokenKind| matches!(k, TokenKind::Punct | TokenKind::Mention | TokenKind::Emoji | TokenKind::Url);
+            if p.at_start && !tokens[..start].iter().all(|t| quiet(t.kind)) {
+                continue;
+            }
+            if p.at_end && !tokens[end..].iter().all(|t| quiet(t.kind)) {
+                continue;
+            }
+            hits.push(Hit { role: p.role, start, end, pattern: pid });
         }
     }
 
@@ -250,6 +247,113 @@ impl Lexicon {
     #[cfg(test)]
     pub fn count(&self, pred: impl Fn(Role) -> bool) -> usize {
         self.patterns.iter().filter(|p| pred(p.role)).count()
+    }
+}
+
+/// The lexicon's keys as a trie over words. A key is a run of whole words, perhaps ending
+/// in a word prefix (" long wait ", " not clean ", " misdiagnos"); the scan walks the
+/// trie from every token, one hash probe per word, and most walks end at the first word.
+/// Matching whole tokens needs no word-boundary checks, and building the trie takes a
+/// fraction of the time a byte automaton over the same 24,000 keys took.
+struct KeyTrie {
+    /// Every whole word of a key, folded, and its id.
+    words: FxHashMap<Box<str>, u32>,
+    /// The root's child for each word id ([`NONE`] when no key starts with the word).
+    root: Vec<u32>,
+    /// (node, word id) → child, below the root.
+    edges: FxHashMap<(u32, u32), u32>,
+    /// The key that ends at each node, or [`NONE`].
+    ends: Vec<u32>,
+    /// Keys that end in a prefix after a node's words, by node and the prefix's first
+    /// byte: (prefix, key).
+    prefixes: FxHashMap<(u32, u8), Vec<(Box<str>, u32)>>,
+    /// Whether a node has any prefix key, so most nodes skip the probe above.
+    has_prefixes: Vec<bool>,
+}
+
+const NONE: u32 = u32::MAX;
+const ROOT: u32 = 0;
+
+impl KeyTrie {
+    /// `keys` are spelled as [`Builder`] spells them: a leading space, then words each
+    /// followed by a space, the last perhaps a bare prefix without one.
+    fn new(keys: &[String]) -> KeyTrie {
+        let mut t = KeyTrie {
+            words: FxHashMap::default(),
+            root: Vec::new(),
+            edges: FxHashMap::default(),
+            ends: vec![NONE],
+            prefixes: FxHashMap::default(),
+            has_prefixes: vec![false],
+        };
+        for (key, spelled) in keys.iter().enumerate() {
+            let key = key as u32;
+            let mut words: Vec<&str> = spelled.split(' ').filter(|w| !w.is_empty()).collect();
+            let prefix = if spelled.ends_with(' ') { None } else { words.pop() };
+            let mut node = ROOT;
+            for w in words {
+                let next_id = t.words.len() as u32;
+                let id = *t.words.entry(w.into()).or_insert(next_id);
+                if id as usize == t.root.len() {
+                    t.root.push(NONE);
+                }
+                let child = if node == ROOT { t.root[id as usize] } else { t.edges.get(&(node, id)).copied().unwrap_or(NONE) };
+                node = if child != NONE {
+                    child
+                } else {
+                    let new = t.ends.len() as u32;
+                    t.ends.push(NONE);
+                    t.has_prefixes.push(false);
+                    if node == ROOT {
+                        t.root[id as usize] = new;
+                    } else {
+                        t.edges.insert((node, id), new);
+                    }
+                    new
+                };
+            }
+            match prefix {
+                // Builder gives each distinct spelling one key.
+                None => t.ends[node as usize] = key,
+                Some(p) => {
+                    t.prefixes.entry((node, p.as_bytes()[0])).or_default().push((p.into(), key));
+                    t.has_prefixes[node as usize] = true;
+                }
+            }
+        }
+        t
+    }
+
+    /// Calls `found(key, token)` for every key found starting at a token of `text`.
+    fn keys_in(&self, text: &Text, word_ids: &mut Vec<u32>, mut found: impl FnMut(u32, usize)) {
+        let tokens = &text.tokens;
+        word_ids.clear();
+        word_ids.extend(tokens.iter().map(|t| self.words.get(text.word(t)).copied().unwrap_or(NONE)));
+        for start in 0..tokens.len() {
+            let mut node = ROOT;
+            for (at, &id) in word_ids.iter().enumerate().skip(start) {
+                if self.has_prefixes[node as usize] {
+                    let w = text.word(&tokens[at]);
+                    if let Some(keys) = w.as_bytes().first().and_then(|&b| self.prefixes.get(&(node, b))) {
+                        for (prefix, key) in keys {
+                            if w.starts_with(&**prefix) {
+                                found(*key, start);
+                            }
+                        }
+                    }
+                }
+                if id == NONE {
+                    break;
+                }
+                node = if node == ROOT { self.root[id as usize] } else { self.edges.get(&(node, id)).copied().unwrap_or(NONE) };
+                if node == NONE {
+                    break;
+                }
+                if self.ends[node as usize] != NONE {
+                    found(self.ends[node as usize], start);
+                }
+            }
+        }
     }
 }
 
@@ -394,7 +498,7 @@ impl Builder {
             }
             let exact = !at_start && !at_end && v.iter().all(|w| w != "#" && w != "@" && !w.ends_with('*'));
             let (elems, key_offset, key) = if exact {
-                // Most phrases: the automaton key is the whole phrase, nothing to verify.
+                // Most phrases: the key is the whole phrase, nothing to verify.
                 (Vec::new(), 0, format!(" {shown} "))
             } else {
                 let elems: Vec<Elem> = v
@@ -515,7 +619,7 @@ mod tests {
     fn found(lexicon: &Lexicon, post: &str) -> Vec<String> {
         let text = Text::new(post);
         let mut hits = Vec::new();
-        lexicon.scan(&text, &mut hits);
+        lexicon.scan(&text, &mut hits, &mut Vec::new());
         let mut v: Vec<String> = hits.iter().map(|h| lexicon.phrase(h).to_string()).collect();
         v.sort();
         v

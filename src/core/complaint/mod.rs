@@ -129,6 +129,7 @@ struct Evidence {
 #[derive(Default)]
 struct Scratch {
     hits: Vec<Hit>,
+    word_ids: Vec<u32>,
     spans: Vec<(usize, usize)>,
     clause: Vec<u16>,
     negator_at: Vec<bool>,
@@ -257,7 +258,7 @@ impl ComplaintDetector {
         let tokens = &text.tokens;
         let n = tokens.len();
         s.hits.clear();
-        self.lexicon.scan(text, &mut s.hits);
+        self.lexicon.scan(text, &mut s.hits, &mut s.word_ids);
         drop_contained(&mut s.hits, &mut s.spans);
 
         // Clauses: punctuation and breakers ("but", "tapi") end one.
