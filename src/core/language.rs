@@ -84,10 +84,12 @@ impl LanguageDetector {
             ms += u32::from(bits & MS != 0);
         }
         let malay_family = id + ms;
+        // Which of the two, once a post reads as Indonesian or Malay.
+        let malay_or_indonesian = if ms > 0 && ms * 2 >= id { Lang::Ms } else { Lang::Id };
         let guess = if en >= 2 && en >= 3 * malay_family {
             Some(Lang::En)
         } else if malay_family >= 2 && malay_family >= 3 * en {
-            Some(if ms > 0 && ms * 2 >= id { Lang::Ms } else { Lang::Id })
+            Some(malay_or_indonesian)
         } else {
             None
         };
@@ -99,13 +101,11 @@ impl LanguageDetector {
                 // ("Great service" is not Indonesian for one short trigram profile).
                 Some(info) if info.confidence() < 0.5 => match en.cmp(&malay_family) {
                     std::cmp::Ordering::Greater => Lang::En,
-                    std::cmp::Ordering::Less if ms > 0 && ms * 2 >= id => Lang::Ms,
-                    std::cmp::Ordering::Less => Lang::Id,
+                    std::cmp::Ordering::Less => malay_or_indonesian,
                     std::cmp::Ordering::Equal => Lang::Und,
                 },
                 Some(info) if info.lang() == W::Eng => Lang::En,
-                Some(_) if ms > 0 && ms * 2 >= id => Lang::Ms,
-                Some(_) => Lang::Id,
+                Some(_) => malay_or_indonesian,
                 None => Lang::Und,
             },
         };
@@ -123,6 +123,8 @@ impl LanguageDetector {
     }
 }
 
+/// English function words, and two words of hospital feedback that English posts use
+/// far more than Indonesian ones ("staff", "service").
 const ENGLISH: &[&str] = &[
     "the", "and", "is", "was", "are", "were", "of", "to", "in", "for", "with", "my", "i", "it",
     "this", "that", "not", "no", "at", "they", "me", "have", "has", "been", "be", "you", "your",

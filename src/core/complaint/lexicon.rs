@@ -644,6 +644,24 @@ x = ["waited # hours", "misdiagnos*", "^ nothing $", "sudah # jam", "thanks @ fo
     }
 
     #[test]
+    fn nested_and_overlapping_phrases_are_all_found() {
+        let l = lex(r#"
+lang = "t"
+[cues]
+x = ["wait", "long wait", "long wait time", "not clean*", "wait time"]
+"#);
+        assert_eq!(found(&l, "A long wait time, not cleaned either"), [
+            "long wait",
+            "long wait time",
+            "not clean*",
+            "wait",
+            "wait time"
+        ]);
+        // Whole words only: "waiting" is not "wait", "unclean" not "clean*" after "not".
+        assert_eq!(found(&l, "long waiting, not unclean"), Vec::<String>::new());
+    }
+
+    #[test]
     fn hyphenated_words_match_three_spellings() {
         let l = lex(r#"
 lang = "t"
